@@ -1,0 +1,94 @@
+"""cnfiscal's command line: `cnfiscal run [SOURCE ...] [--manifest FILE] [--out DIR]`."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from flows.metadata import PROJECT_ROOT
+
+SAMPLES = PROJECT_ROOT / "samples"
+DEFAULT_OUT = Path("dist/cnfiscal")
+PREFECT_DEFAULTS = {
+    # Offline machines: no telemetry, and a patient start for the temporary local server.
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cnfiscal",
+        description="Turn Chinese public-finance texts into a validated, citable data package "
+                    "of fiscal figures (Frictionless CSV + Parquet, and a DuckDB file).")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="run the pipeline and publish the package",
+        description="Run extract → clean → normalise → validate → load → publish as a Prefect "
+                    "flow in local mode, and publish the package to --out only if it validates. "
+                    "Exit status: 0 published, 1 run failed (nothing published), 2 usage error.")
+    run.add_argument("sources", nargs="*", metavar="SOURCE",
+                     help="a .txt/.pdf/.html file or a folder (its sources.csv is read as the "
+                          f"manifest); default: the bundled samples in {SAMPLES}")
+    run.add_argument("--manifest", type=Path, metavar="FILE",
+                     help="a sources.csv whose paths are relative to its own folder")
+    run.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                     help=f"where the package is published (default: {DEFAULT_OUT})")
+    run.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+    return parser
+
+
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    for source in args.sources:
+        if not Path(source).exists():
+            return f"SOURCE {source} does not exist"
+    if args.manifest and not args.manifest.is_file():
+        return f"--manifest {args.manifest} is not a file"
+    if args.out.exists() and not args.out.is_dir():
+        return f"--out {args.out} exists and is not a folder"
+    return None
+
+
+def run_command(args: argparse.Namespace) -> int:
+    for key, value in PREFECT_DEFAULTS.items():
+        if not (args.verbose and key == "PREFECT_LOGGING_LEVEL"):
+            os.environ.setdefault(key, value)
+    from flows.pipeline import run_pipeline  # imports Prefect, which reads the settings above
+
+    inputs = [str(Path(s).resolve()) for s in args.sources]
+    if not inputs and not args.manifest:
+        inputs = [str(SAMPLES)]
+    out = args.out.resolve()
+    started = time.monotonic()
+    try:
+        summary = run_pipeline(inputs, str(out), str(args.manifest.resolve()) if args.manifest else None)
+    except Exception as exc:  # any failure: report it, publish nothing
+        kept = f"the previous package in {out} is untouched" if out.exists() else "nothing was published"
+        print(f"cnfiscal run failed: {exc}\n{kept}", file=sys.stderr)
+        return EXIT_FAILED
+    elapsed = time.monotonic() - started
+    print(f"cnfiscal run: {summary['documents']} documents, {summary['figures']} figures, "
+          f"{summary['rejections']} rejections in {elapsed:.1f} s\n"
+          f"package: {summary['package']}\n"
+          f"duckdb:  {summary['duckdb']}")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    problem = _usage_problem(args)
+    if problem:
+        parser.exit(EXIT_USAGE, f"cnfiscal {args.command}: error: {problem}\n")
+    return run_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Load: build the DuckDB file from the validated Parquet files.
+
+Tables, constraints and COMMENT ON statements come from schemas/ (flows.metadata), so an analyst
+who opens the file reads the same descriptions as the data dictionary.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from flows.metadata import duckdb_ddl, resource_names, table_schema
+from flows.publish import DUCKDB_NAME
+
+
+def load_duckdb(staging: Path) -> Path:
+    """Create <staging>/cnfiscal.duckdb with one commented table per resource."""
+    path = staging / DUCKDB_NAME
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as con:
+        for name in resource_names():
+            for statement in duckdb_ddl(name):
+                con.execute(statement)
+            order = ", ".join(f'"{k}"' for k in table_schema(name)["primaryKey"])
+            rows = con.read_parquet(str(staging / "data" / f"{name}.parquet"))
+            con.register("staged_rows", rows)
+            con.execute(f'INSERT INTO "{name}" SELECT * FROM staged_rows ORDER BY {order}')
+            con.unregister("staged_rows")
+        con.execute("CHECKPOINT")
+    return path
+

@@ -1,0 +1,89 @@
+"""The resources' metadata, read once from schemas/ and datapackage.json.
+
+Everything else that describes a resource — Arrow (Parquet) types, DuckDB DDL and comments, the
+published descriptor — is generated here from the Table Schemas, never restated by hand.
+"""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DESCRIPTOR_PATH = PROJECT_ROOT / "datapackage.json"
+
+ARROW_TYPES = {
+    "string": pa.string(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+}
+DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
+                "boolean": "BOOLEAN", "date": "DATE"}
+
+
+@cache
+def dataset_descriptor() -> dict[str, Any]:
+    """The repository's datapackage.json: dataset metadata and the resources' schema paths."""
+    return json.loads(DESCRIPTOR_PATH.read_text(encoding="utf-8"))
+
+
+def resource_names() -> list[str]:
+    """Resources in publishing order."""
+    return [r["name"] for r in dataset_descriptor()["resources"]]
+
+
+@cache
+def table_schema(resource: str) -> dict[str, Any]:
+    """The Table Schema of one resource, as written in schemas/."""
+    entry = next(r for r in dataset_descriptor()["resources"] if r["name"] == resource)
+    return json.loads((PROJECT_ROOT / entry["schema"]).read_text(encoding="utf-8"))
+
+
+def field_names(resource: str) -> list[str]:
+    return [f["name"] for f in table_schema(resource)["fields"]]
+
+
+def arrow_schema(resource: str) -> pa.Schema:
+    """Arrow types for the resource's Parquet file; required fields are not nullable."""
+    return pa.schema([
+        pa.field(f["name"], ARROW_TYPES[f["type"]],
+                 nullable=not f.get("constraints", {}).get("required", False),
+                 metadata={"description": f["description"]})
+        for f in table_schema(resource)["fields"]
+    ])
+
+
+def sql_literal(text: str) -> str:
+    """A single-quoted SQL string literal (for DDL comments, which take no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _column_ddl(field: dict[str, Any]) -> str:
+    constraints = field.get("constraints", {})
+    ddl = f'"{field["name"]}" {DUCKDB_TYPES[field["type"]]}'
+    if constraints.get("required"):
+        ddl += " NOT NULL"
+    if "enum" in constraints:
+        allowed = ", ".join(sql_literal(v) for v in constraints["enum"])
+        ddl += f' CHECK ("{field["name"]}" IN ({allowed}))'
+    return ddl
+
+
+def duckdb_ddl(resource: str) -> list[str]:
+    """CREATE TABLE and COMMENT ON statements for one resource."""
+    schema = table_schema(resource)
+    columns = [_column_ddl(f) for f in schema["fields"]]
+    if schema.get("primaryKey"):
+        columns.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in schema["primaryKey"]) + ")")
+    statements = [f'CREATE TABLE "{resource}" (\n  ' + ",\n  ".join(columns) + "\n)",
+                  f'COMMENT ON TABLE "{resource}" IS {sql_literal(schema["description"])}']
+    statements += [
+        f'COMMENT ON COLUMN "{resource}"."{f["name"]}" IS {sql_literal(f["description"])}'
+        for f in schema["fields"]
+    ]
+    return statements
