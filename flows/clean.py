@@ -1,34 +1,57 @@
-"""Clean: repair decoded text so that figures can be found in it and cited from it.
+"""Clean: turn decoded text into simplified, repaired paragraphs that figures can be cited from.
 
-PDF text arrives hard-wrapped (often with a blank line after every line) and with spaces between
-characters (`2021 年 列 账 重 点 任 务 159 项`). Cleaning rejoins wrapped lines into paragraphs
-(one per line of the cleaned text) and drops the spaces that carry no meaning. Figures' offsets
-index into the text this step returns.
+Three repairs, in order:
+1. characters — traditional to simplified (OpenCC), full-width digits and letters to ASCII,
+   number punctuation, range dashes, mirror sites' pinyin, doubled punctuation (rules/characters.csv);
+2. page furniture — page numbers, vertical margin text and running heads are removed, and the page
+   breaks they mark number the pages (rules/furniture.csv);
+3. wrapped lines — PDF text broken at the margin (often with a blank line after every line, and
+   spaces between characters) is rejoined into paragraphs.
 """
 from __future__ import annotations
 
 import re
 import statistics
 import unicodedata
+from functools import cache
+
+import opencc
 
 from flows.codelists import resolve_region
-from flows.records import RawDocument, Rejection
+from flows.records import Paragraph, RawDocument, Rejection
+from flows.rules import rule_table
+from flows.structure import build_passages
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef\u2018-\u201d\u2026\u2014"
-TIGHT_LEFT = rf"[{CJK}{CJK_PUNCT}0-9%]"
-TIGHT_RIGHT = rf"[{CJK}{CJK_PUNCT}0-9]"
 SPACES = "[ \u00a0\u3000\t]+"
-# A space is dropped only where at least one side is a CJK character or CJK punctuation.
+# A space goes only where one side is a CJK character or CJK punctuation and the other is too,
+# or a digit: 列 账 159 项 → 列账159项, while 财政投资 + 专项债券 keeps its spaces.
 MEANINGLESS_SPACE = re.compile(
-    rf"(?<=[{CJK}{CJK_PUNCT}]){SPACES}(?={TIGHT_RIGHT})|(?<={TIGHT_LEFT}){SPACES}(?=[{CJK}{CJK_PUNCT}])")
+    rf"(?<=[{CJK}{CJK_PUNCT}]){SPACES}(?=[{CJK}{CJK_PUNCT}0-9])"
+    rf"|(?<=[{CJK}{CJK_PUNCT}0-9%]){SPACES}(?=[{CJK}{CJK_PUNCT}])")
 PARAGRAPH_END = tuple("。！？!?；;：:”」")
-SHORT_LINE = 0.9  # a line this much narrower than the page's lines ends its paragraph
+FULL_WIDTH_ASCII = {code: code - 0xFEE0 for code in
+                    [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]}
+PAGE_BREAK = "\f"
 
 
-def display_width(line: str) -> int:
-    """Width in half-width cells: CJK characters and full-width forms count two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+@cache
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _character_rules() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(r["pattern"]), r["replacement"]) for r in rule_table("characters")]
+
+
+def normalise_characters(text: str) -> str:
+    """Simplified characters, ASCII digits and letters, number punctuation and dashes unified."""
+    text = _t2s().convert(text).translate(FULL_WIDTH_ASCII)
+    for pattern, replacement in _character_rules():
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def drop_meaningless_spaces(line: str) -> str:
@@ -36,42 +59,146 @@ def drop_meaningless_spaces(line: str) -> str:
     return MEANINGLESS_SPACE.sub("", line).strip()
 
 
-def is_hard_wrapped(lines: list[str]) -> bool:
-    """True for layout text: most lines stop mid-sentence instead of ending with punctuation."""
+def display_width(line: str) -> int:
+    """Width in half-width cells; CJK characters, full-width forms and CJK quotes count two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in line)
+
+
+# --- page furniture --------------------------------------------------------------------------
+
+@cache
+def _page_number_patterns() -> list[re.Pattern[str]]:
+    return [re.compile(r["pattern"]) for r in rule_table("furniture") if r["kind"] == "page_number"]
+
+
+def page_number(line: str) -> int | None:
+    for pattern in _page_number_patterns():
+        match = pattern.match(line.strip())
+        if match:
+            return int(match.group("number"))
+    return None
+
+
+def _is_vertical_char(line: str) -> bool:
+    return len(line) == 1 and re.match(f"[{CJK}]", line) is not None
+
+
+def _is_running_head(line: str) -> bool:
+    """A short caption with no punctuation or digits, like a magazine's column name."""
+    return 2 <= len(line) <= 8 and re.fullmatch(f"[{CJK}]+", line) is not None
+
+
+def split_pages(lines: list[str]) -> list[tuple[int | None, list[str]]]:
+    """Cut a page-less text at its furniture blocks; drop the furniture.
+
+    A block is a run of page-number lines, vertical margin text (one character per line, three
+    or more) and a running head next to a page number. A page number closes the page it stands
+    on: the text before the block is page N and the text after it N + 1."""
+    pages: list[tuple[int | None, list[str]]] = []
+    current: list[str] = []
+    i = 0
+    while i < len(lines):
+        j, number = i, None
+        while j < len(lines):
+            run = j
+            while run < len(lines) and (_is_vertical_char(lines[run]) or not lines[run]):
+                run += 1
+            verticals = sum(1 for line in lines[j:run] if line)
+            if verticals >= 3:
+                j = run
+            elif lines[j] and page_number(lines[j]) is not None and (number is None):
+                number = page_number(lines[j])
+                j += 1
+                while j < len(lines) and not lines[j]:
+                    j += 1
+                if j < len(lines) and _is_running_head(lines[j]):
+                    j += 1
+            else:
+                break
+        if j > i and number is not None:
+            pages.append((number, current))
+            current = []
+            i = j
+        elif j > i:  # margin text without a page number: furniture, but no page break
+            i = j
+        else:
+            current.append(lines[i])
+            i += 1
+    pages.append((pages[-1][0] + 1 if pages else None, current))
+    return pages
+
+
+# --- wrapped lines ---------------------------------------------------------------------------
+
+def is_hard_wrapped(widths: list[int], lines: list[str]) -> bool:
+    """Layout text: most lines stop mid-sentence, and most are about as wide as the page."""
     if len(lines) < 4:
         return False
+    page_width = statistics.median_high(widths)
     open_ended = sum(1 for line in lines if not line.endswith(PARAGRAPH_END))
-    return open_ended / len(lines) > 0.5
+    near_margin = sum(1 for w in widths if abs(w - page_width) <= 3)
+    return open_ended > 0.5 * len(lines) and near_margin > 0.5 * len(lines)
 
 
-def join_wrapped_lines(lines: list[str]) -> list[str]:
-    """Rebuild paragraphs from hard-wrapped lines: a short line, or one ending a sentence
-    noticeably before the right margin, closes its paragraph."""
-    page_width = statistics.median_high(display_width(line) for line in lines)
-    paragraphs: list[str] = []
-    current = ""
-    for line in lines:
-        current = drop_meaningless_spaces(current + " " + line) if current else line
-        width = display_width(line)
-        if width < page_width * 0.6 or (line.endswith(PARAGRAPH_END) and width < page_width * SHORT_LINE):
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
-    return paragraphs
+INDENT = (3, 8)  # an indented first line is this many cells narrower than the page
 
 
-def clean_text(raw: str) -> str:
-    """Cleaned text: one paragraph per line, meaningless spaces removed."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    lines = [drop_meaningless_spaces(line) for line in text.split("\n")]
-    non_blank = [line for line in lines if line]
-    if is_hard_wrapped(non_blank):
-        blocks = _blocks(lines) if not _double_spaced(lines) else [non_blank]
-        paragraphs = [p for block in blocks for p in join_wrapped_lines(block)]
+def paragraph_ends(lines: list[str]) -> list[bool]:
+    """Which wrapped lines end a paragraph: a line short of the margin, or the line before an
+    indented first line (a little narrower, after a sentence's end, followed by a full line)."""
+    widths = [display_width(line) for line in lines]
+    page_width = statistics.median_high(widths)
+    full = [w >= page_width - 2 for w in widths]
+    starts = [page_width - INDENT[1] <= w <= page_width - INDENT[0]
+              and i + 1 < len(lines) and full[i + 1]
+              and (i == 0 or not full[i - 1] or lines[i - 1].endswith(PARAGRAPH_END))
+              for i, w in enumerate(widths)]
+    return [(not full[i] and not starts[i]) or (i + 1 < len(lines) and starts[i + 1])
+            for i in range(len(lines))]
+
+
+def _join(lines: list[str]) -> str:
+    return drop_meaningless_spaces(" ".join(lines))
+
+
+def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragraph]:
+    """Paragraphs, each with the page it starts on."""
+    text = normalise_characters(raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
+    if PAGE_BREAK in text:
+        first = page_start or 1
+        pages = [(first + i, page.split("\n")) for i, page in enumerate(text.split(PAGE_BREAK))]
+        pages = [(n, _without_edge_furniture(lines)) for n, lines in pages]
     else:
-        paragraphs = non_blank
-    return "\n".join(paragraphs)
+        lines = [line.strip() for line in text.split("\n")]
+        pages = split_pages(lines)
+        if len(pages) == 1 or pages[0][0] is None:
+            pages = [(page_start + i if page_start else None, body) for i, (_, body) in enumerate(pages)]
+    entries = [(line.strip(), n) for n, body in pages for line in body]
+    double_spaced = _double_spaced([line for line, _ in entries])
+    items = [(line, n) for line, n in entries if line or not double_spaced]
+    non_blank = [(line, n) for line, n in items if line]
+    widths = [display_width(line) for line, _ in non_blank]
+    if not is_hard_wrapped(widths, [line for line, _ in non_blank]):
+        return [Paragraph(drop_meaningless_spaces(line), n) for line, n in non_blank
+                if drop_meaningless_spaces(line)]
+    paragraphs: list[Paragraph] = []
+    for block in _blocks(items):
+        ends = paragraph_ends([line for line, _ in block])
+        start = 0
+        for i, end in enumerate(ends):
+            if end or i == len(block) - 1:
+                paragraphs.append(Paragraph(_join([line for line, _ in block[start:i + 1]]), block[start][1]))
+                start = i + 1
+    return [p for p in paragraphs if p.text]
+
+
+def _without_edge_furniture(lines: list[str]) -> list[str]:
+    """Drop a PDF page's own page-number lines at its top or bottom."""
+    body = [line for line in lines]
+    for edge in (0, -1):
+        while body and (not body[edge].strip() or page_number(body[edge]) is not None):
+            body.pop(edge)
+    return body
 
 
 def _double_spaced(lines: list[str]) -> bool:
@@ -80,16 +207,21 @@ def _double_spaced(lines: list[str]) -> bool:
     return pairs > 0.6 * sum(1 for line in lines if line)
 
 
-def _blocks(lines: list[str]) -> list[list[str]]:
+def _blocks(items: list[tuple[str, int | None]]) -> list[list[tuple[str, int | None]]]:
     """Runs of non-blank lines separated by blank lines."""
     blocks, current = [], []
-    for line in lines + [""]:
+    for line, n in items + [("", None)]:
         if line:
-            current.append(line)
+            current.append((line, n))
         elif current:
             blocks.append(current)
             current = []
     return blocks
+
+
+def clean_text(raw: str) -> str:
+    """The cleaned text alone: one paragraph per line."""
+    return "\n".join(p.text for p in rebuild_paragraphs(raw))
 
 
 YEAR_IN_TEXT = re.compile(r"(?<![0-9])((?:19[4-9]|20[0-9])[0-9])年")
@@ -107,51 +239,74 @@ def reference_year(published: str | None, text: str) -> tuple[int | None, bool]:
 PUBLISHED = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")
 
 
-def clean_document(raw: RawDocument) -> dict | Rejection:
-    """A documents row for one decoded source, or a Rejection naming what is wrong with it."""
-    source, manifest = raw.source, raw.source.manifest
-
-    def reject(code: str, reason: str) -> Rejection:
-        return Rejection(source.source_name, source.source_uri, raw.sha256, "clean", reason, code)
-
+def _manifest_problem(manifest: dict[str, str]) -> tuple[str, str] | None:
     published = manifest.get("published")
     if published and not PUBLISHED.fullmatch(published):
-        return reject("bad_published", f"{source.source_uri}: manifest 'published' is "
-                      f"{published!r}; expected YYYY, YYYY-MM or YYYY-MM-DD")
-    region_code = None
+        return "bad_published", f"manifest 'published' is {published!r}; expected YYYY, YYYY-MM or YYYY-MM-DD"
+    page_start = manifest.get("page_start")
+    if page_start and not page_start.isdigit():
+        return "bad_page_start", f"manifest 'page_start' is {page_start!r}; expected a page number"
     if manifest.get("region"):
         codes = resolve_region(manifest["region"])
         if len(codes) != 1:
-            problem = f"could mean any of {', '.join(codes)}" if codes else "is not a known GB/T 2260 name or code"
-            return reject("bad_region", f"{source.source_uri}: manifest region "
-                          f"{manifest['region']!r} {problem}")
-        region_code = codes[0]
-    text = clean_text(raw.raw_text)
-    if not text:
-        return reject("empty", f"{source.source_uri}: no text is left after cleaning")
-    year, inferred = reference_year(published, text)
-    return {
-        "document_id": raw.sha256[:16],
+            problem = (f"could mean any of {', '.join(codes)}" if codes
+                       else "is not a known GB/T 2260 name or code")
+            return "bad_region", f"manifest region {manifest['region']!r} {problem}"
+    return None
+
+
+def clean_document(raw: RawDocument) -> tuple[dict, list[dict]] | Rejection:
+    """A documents row and its passages rows, or a Rejection naming what is wrong."""
+    source, manifest = raw.source, raw.source.manifest
+    problem = _manifest_problem(manifest)
+    if problem:
+        return Rejection(source.source_name, source.source_uri, raw.sha256, "clean",
+                         f"{source.source_uri}: {problem[1]}", problem[0])
+    region_code = resolve_region(manifest["region"])[0] if manifest.get("region") else None
+    page_start = int(manifest["page_start"]) if manifest.get("page_start") else None
+    passages = build_passages(rebuild_paragraphs(raw.raw_text, page_start), region_code)
+    if not passages:
+        return Rejection(source.source_name, source.source_uri, raw.sha256, "clean",
+                         f"{source.source_uri}: no text is left after cleaning", "empty")
+    document_id = raw.sha256[:16]
+    text = "\n".join(p.text for p in passages)
+    rows, offset = [], 0
+    for number, passage in enumerate(passages, start=1):
+        rows.append({"document_id": document_id, "passage_no": number, "page": passage.page,
+                     "kind": passage.kind, "article_no": passage.article_no,
+                     "region_code": passage.region_code, "char_start": offset,
+                     "char_end": offset + len(passage.text), "text": passage.text})
+        offset += len(passage.text) + 1
+    article_regions = {p.region_code for p in passages}
+    pages = {p.page for p in passages if p.page is not None}
+    year, inferred = reference_year(manifest.get("published"), text)
+    document = {
+        "document_id": document_id,
         "source_name": source.source_name,
         "source_uri": source.source_uri,
         "sha256": raw.sha256,
         "media_type": raw.media_type,
         "encoding": raw.encoding,
-        "title": manifest.get("title"),
+        "title": manifest.get("title") or raw.title,
         "publisher": manifest.get("publisher"),
-        "published": published,
+        "published": manifest.get("published"),
         "reference_year": year,
         "reference_year_inferred": inferred,
-        "region_code": region_code,
-        "n_pages": None,
+        "region_code": region_code or (article_regions.pop() if len(article_regions) == 1 else None),
+        "n_pages": raw.n_pages or (len(pages) or None),
         "text": text,
     }
+    return document, rows
 
 
-def clean(raws: list[RawDocument]) -> tuple[list[dict], list[Rejection]]:
-    """Clean a batch of decoded sources into documents rows."""
-    rows, rejections = [], []
+def clean(raws: list[RawDocument]) -> tuple[list[dict], list[dict], list[Rejection]]:
+    """Clean a batch of decoded sources into documents and passages rows."""
+    documents, passages, rejections = [], [], []
     for raw in raws:
         result = clean_document(raw)
-        (rejections if isinstance(result, Rejection) else rows).append(result)
-    return rows, rejections
+        if isinstance(result, Rejection):
+            rejections.append(result)
+        else:
+            documents.append(result[0])
+            passages += result[1]
+    return documents, passages, rejections

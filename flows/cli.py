@@ -38,6 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a sources.csv whose paths are relative to its own folder")
     run.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
                      help=f"where the package is published (default: {DEFAULT_OUT})")
+    run.add_argument("--raw-store", type=Path, metavar="DIR",
+                     help="where every input's bytes are kept by sha256, with where and when "
+                          "they came from (default: raw-store beside --out)")
+    run.add_argument("--max-bytes", type=int, default=50_000_000, metavar="N",
+                     help="refuse sources larger than this (default: 50000000)")
+    run.add_argument("--fetch-timeout", type=float, default=30.0, metavar="SECONDS",
+                     help="give up on a URL that does not answer within this (default: 30)")
+    run.add_argument("--fetch-retries", type=int, default=3, metavar="N",
+                     help="retry failed fetches this many times, backing off (default: 3)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's logs")
     return parser
 
@@ -50,6 +59,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return f"--manifest {args.manifest} is not a file"
     if args.out.exists() and not args.out.is_dir():
         return f"--out {args.out} exists and is not a folder"
+    if args.max_bytes < 1 or args.fetch_timeout <= 0 or args.fetch_retries < 0:
+        return "--max-bytes and --fetch-timeout must be positive, --fetch-retries at least 0"
     return None
 
 
@@ -65,7 +76,11 @@ def run_command(args: argparse.Namespace) -> int:
     out = args.out.resolve()
     started = time.monotonic()
     try:
-        summary = run_pipeline(inputs, str(out), str(args.manifest.resolve()) if args.manifest else None)
+        summary = run_pipeline(
+            inputs, str(out), str(args.manifest.resolve()) if args.manifest else None,
+            raw_store=str(args.raw_store.resolve()) if args.raw_store else None,
+            max_bytes=args.max_bytes, fetch_timeout=args.fetch_timeout,
+            fetch_retries=args.fetch_retries)
     except Exception as exc:  # any failure: report it, publish nothing
         kept = f"the previous package in {out} is untouched" if out.exists() else "nothing was published"
         print(f"cnfiscal run failed: {exc}\n{kept}", file=sys.stderr)

@@ -1,134 +1,167 @@
-"""Extract: find the inputs (files, folders, a manifest) and decode each one to text.
-
-Every input ends either as a RawDocument or as a Rejection that says why.
+"""Extract: turn each source's bytes into text — plain text in any common Chinese encoding, PDF
+through its text layer (page by page), HTML through a main-text extractor — and snapshot the
+bytes in the raw store. Every source ends as a RawDocument or a Rejection that says why.
 """
 from __future__ import annotations
 
 import codecs
-import csv
-import hashlib
+import re
+import unicodedata
 from pathlib import Path
 
-from flows.records import PipelineError, RawDocument, Rejection, Source
+import charset_normalizer
+import pypdfium2
+import trafilatura
 
-MEDIA_TYPES = {".txt": "text/plain", ".pdf": "application/pdf",
-               ".html": "text/html", ".htm": "text/html"}
-MANIFEST_NAME = "sources.csv"
-MANIFEST_COLUMNS = {"path", "url", "sha256", "title", "publisher", "published", "region",
-                    "page_start", "license"}
+from flows.fetch import RawStore
+from flows.records import RawDocument, Rejection, Source
+from flows.sources import MEDIA_TYPES
+
+PAGE_BREAK = "\f"
 BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16")]
+# Encodings tried after UTF-8 (Chinese sources use little else); anything else is refused.
+CANDIDATE_ENCODINGS = ["gb18030", "big5", "big5hkscs", "gbk", "gb2312", "hz"]
+ENCODING_NAMES = {"gbk": "gb18030", "gb2312": "gb18030", "hz": "gb18030", "big5hkscs": "big5"}
+MAX_CHAOS = 0.1  # charset-normalizer's mess ratio above which a decoding is not trusted
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
 
 
-def read_manifest(manifest: Path) -> list[dict[str, str]]:
-    """Rows of a sources.csv, with empty cells dropped. Raises PipelineError if malformed."""
-    try:
-        with open(manifest, encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            unknown = set(reader.fieldnames or []) - MANIFEST_COLUMNS
-            if unknown or not {"path", "url"} & set(reader.fieldnames or []):
-                raise PipelineError(
-                    f"manifest {manifest}: needs a 'path' or 'url' column and only "
-                    f"{sorted(MANIFEST_COLUMNS)}; unknown columns: {sorted(unknown)}")
-            return [{k: v.strip() for k, v in row.items() if k and v and v.strip()}
-                    for row in reader]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise PipelineError(f"manifest {manifest} is not a readable UTF-8 CSV: {exc}") from exc
+class ExtractionError(Exception):
+    """A source that cannot become text: args are (error_code, reason)."""
 
 
-def _sources_in_folder(folder: Path, manifest: Path | None) -> list[Source]:
-    """The folder's files in sorted order, with metadata from the manifest where it has a row."""
-    manifest = manifest or (folder / MANIFEST_NAME if (folder / MANIFEST_NAME).is_file() else None)
-    rows = read_manifest(manifest) if manifest else []
-    base = manifest.parent if manifest else folder
-    sources: dict[str, Source] = {}
-    for row in rows:
-        uri = row.get("path") or row.get("url", "")
-        sources[uri] = Source(Path(uri).name or uri, uri, base / uri, row)
-    for path in sorted(folder.rglob("*")):
-        uri = path.relative_to(base).as_posix()
-        if path.is_file() and path.suffix.lower() in MEDIA_TYPES and uri not in sources:
-            sources[uri] = Source(path.name, uri, path)
-    return [sources[uri] for uri in sorted(sources)]
-
-
-def discover_sources(inputs: list[Path], manifest: Path | None = None) -> list[Source]:
-    """Expand the run's inputs (files and folders) into the sources to read, in sorted order."""
-    sources: list[Source] = []
-    for item in inputs:
-        if item.is_dir():
-            sources += _sources_in_folder(item, manifest)
-        else:
-            sources.append(Source(item.name, item.name, item))
-    if manifest and not inputs:
-        sources = _sources_in_folder(manifest.parent, manifest)
-    return sources
+def _looks_binary(text: str) -> bool:
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    return controls > max(2, len(text) // 100)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Text and encoding of a plain-text source; UnicodeDecodeError when not confidently known."""
+    """Text and encoding of a plain-text source. Raises ExtractionError unless confident."""
     for bom, encoding in BOMS:
         if data.startswith(bom):
             return data.decode(encoding), encoding
-    return data.decode("utf-8"), "utf-8"
-
-
-def read_source(source: Source) -> RawDocument | Rejection:
-    """Read and decode one source, or say why it cannot be."""
-    def reject(code: str, reason: str, sha256: str | None = None) -> Rejection:
-        return Rejection(source.source_name, source.source_uri, sha256, "extract", reason, code)
-
-    if "url" in source.manifest and "path" not in source.manifest:
-        return reject("remote_not_supported",
-                      f"{source.source_uri}: fetching sources by URL is not supported yet")
-    media_type = MEDIA_TYPES.get(source.path.suffix.lower())
-    if media_type is None:
-        return reject("unsupported_format", f"{source.source_name}: unsupported file type "
-                      f"'{source.path.suffix}'; expected one of {sorted(MEDIA_TYPES)}")
+    if b"\x00" in data:
+        raise ExtractionError("binary", "holds binary data (NUL bytes), not text")
     try:
+        text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data, cp_isolation=CANDIDATE_ENCODINGS).best()
+        if best is None or best.percent_chaos > MAX_CHAOS * 100:
+            raise ExtractionError("undecodable", "is not text in UTF-8, UTF-16, GB18030/GBK or "
+                                  "Big5 that can be decoded with confidence") from None
+        encoding = ENCODING_NAMES.get(best.encoding, best.encoding)
+        text = data.decode(encoding)
+    if _looks_binary(text):
+        raise ExtractionError("binary", "holds binary data (control characters), not text")
+    return text, encoding
+
+
+def _decode_html(data: bytes) -> tuple[str, str]:
+    """An HTML page's text: its declared charset when that works, else detection."""
+    declared = META_CHARSET.search(data[:4096])
+    if declared and not any(data.startswith(bom) for bom, _ in BOMS):
+        name = declared.group(1).decode("ascii").lower()
+        encoding = ENCODING_NAMES.get(name, "utf-8" if name == "utf8" else name)
+        try:
+            return data.decode(encoding), encoding
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(data)
+
+
+def _html_text(data: bytes) -> tuple[str, str, str | None]:
+    """Main text, encoding and title of an HTML page: navigation, scripts and boilerplate go."""
+    html, encoding = _decode_html(data)
+    document = trafilatura.bare_extraction(html, include_comments=False, include_tables=True,
+                                           with_metadata=True, favor_recall=True)
+    text = (document.text if document else "") or ""
+    if not text.strip():
+        raise ExtractionError("no_main_text", "is an HTML page with no main text to extract")
+    return text, encoding, (document.title or None)
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    """The text layer of each page; ExtractionError for encrypted, damaged or image-only PDFs."""
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ExtractionError("pdf_encrypted", "is an encrypted PDF; no password is known") from exc
+        raise ExtractionError("pdf_damaged", f"is not a readable PDF ({exc})") from exc
+    try:
+        pages = [pdf[i].get_textpage().get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                 for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    if not "".join(pages).strip():
+        raise ExtractionError("pdf_no_text", "is a PDF with no text layer; OCR is not supported")
+    return pages
+
+
+def _media_type(source: Source) -> str | None:
+    return source.media_type or MEDIA_TYPES.get(Path(source.source_uri.split("?")[0]).suffix.lower())
+
+
+def read_source(source: Source, store: RawStore, max_bytes: int) -> RawDocument | Rejection:
+    """Read, snapshot and decode one source, or say why it cannot be."""
+    def reject(code: str, reason: str, sha256: str | None = None) -> Rejection:
+        return Rejection(source.source_name, source.source_uri, sha256, "extract",
+                         f"{source.source_uri}: {reason}", code)
+
+    media_type = _media_type(source)
+    if media_type is None:
+        return reject("unsupported_format", f"unsupported file type; expected one of "
+                      f"{', '.join(sorted(MEDIA_TYPES))}")
+    try:
+        size = source.path.stat().st_size
+        if size > max_bytes:
+            return reject("too_large", f"is {size:,} bytes, over the {max_bytes:,}-byte cap")
         data = source.path.read_bytes()
     except OSError as exc:
-        return reject("unreadable", f"{source.source_uri}: cannot be read ({exc.strerror})")
-    sha256 = hashlib.sha256(data).hexdigest()
+        return reject("unreadable", f"cannot be read ({exc.strerror or exc})")
+    sha256 = store.put(data, source.url or str(source.path.resolve()), media_type)
     expected = source.manifest.get("sha256", "").lower()
     if expected and expected != sha256:
-        return reject("sha256_mismatch", f"{source.source_uri}: sha256 is {sha256}, "
-                      f"but the manifest expects {expected}", sha256)
-    if media_type != "text/plain":
-        return reject("unsupported_format",
-                      f"{source.source_name}: {media_type} sources are not supported yet", sha256)
+        return reject("sha256_mismatch", f"its sha256 is {sha256}, but the manifest expects {expected}", sha256)
+    if not data.strip():
+        return reject("empty", "the file is empty or holds only white space", sha256)
+    title = n_pages = None
     try:
-        text, encoding = decode_text(data)
-    except UnicodeDecodeError as exc:
-        return reject("undecodable", f"{source.source_name}: not valid UTF-8 or UTF-16 text "
-                      f"(byte {exc.start}: {exc.reason})", sha256)
+        if media_type == "application/pdf":
+            pages = _pdf_pages(source.path)
+            text, encoding, n_pages = PAGE_BREAK.join(pages), None, len(pages)
+        elif media_type == "text/html":
+            text, encoding, title = _html_text(data)
+        else:
+            text, encoding = decode_text(data)
+    except ExtractionError as exc:
+        code, reason = exc.args
+        return reject(code, reason, sha256)
     if not text.strip():
-        return reject("empty", f"{source.source_name}: the file holds no text", sha256)
-    return RawDocument(source, sha256, media_type, encoding, text)
+        return reject("empty", "holds no text", sha256)
+    return RawDocument(source, sha256, media_type, encoding, text, n_pages, title)
 
 
-def extract(sources: list[Source]) -> tuple[list[RawDocument], list[Rejection]]:
-    """Read a batch of sources; duplicates (same bytes or same file name) are rejected."""
+def extract(sources: list[Source], store: RawStore, max_bytes: int
+            ) -> tuple[list[RawDocument], list[Rejection]]:
+    """Read a batch of sources; a repeated content or file name is recorded as a duplicate."""
     documents: list[RawDocument] = []
     rejections: list[Rejection] = []
-    seen_hash: dict[str, str] = {}
-    seen_name: dict[str, str] = {}
+    first_with_hash: dict[str, str] = {}
+    first_with_name: dict[str, str] = {}
     for source in sources:
-        result = read_source(source)
+        result = read_source(source, store, max_bytes)
         if isinstance(result, RawDocument):
-            if result.sha256 in seen_hash:
+            earlier = first_with_hash.get(result.sha256) or first_with_name.get(source.source_name)
+            if earlier:
+                same = "content" if result.sha256 in first_with_hash else "file name"
                 result = Rejection(source.source_name, source.source_uri, result.sha256, "extract",
-                                   f"{source.source_uri}: same content as "
-                                   f"{seen_hash[result.sha256]}", "duplicate_content")
-            elif source.source_name in seen_name:
-                result = Rejection(source.source_name, source.source_uri, result.sha256, "extract",
-                                   f"{source.source_uri}: another source, "
-                                   f"{seen_name[source.source_name]}, has the same file name",
-                                   "duplicate_name")
-        if isinstance(result, RawDocument):
-            seen_hash[result.sha256] = source.source_uri
-            seen_name[source.source_name] = source.source_uri
-            documents.append(result)
-        else:
+                                   f"{source.source_uri}: the same {same} as {earlier}, which is "
+                                   f"kept", f"duplicate_{same.replace('file ', '')}")
+            else:
+                first_with_hash[result.sha256] = first_with_name[source.source_name] = source.source_uri
+                documents.append(result)
+        if isinstance(result, Rejection):
             rejections.append(result)
     return documents, rejections

@@ -6,6 +6,7 @@ phase and rank cues — lives in flows/rules/*.csv; this module only applies it.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
@@ -208,12 +209,19 @@ def figure_id(document_id: str, start: int, end: int) -> str:
     return hashlib.sha256(f"{document_id}:{start}:{end}".encode()).hexdigest()[:16]
 
 
-def extract_figures(document: dict) -> list[dict]:
-    """All figures of one document as figures rows, in reading order."""
+def _passage_at(passages: list[dict], starts: list[int], offset: int) -> dict:
+    return passages[bisect.bisect_right(starts, offset) - 1]
+
+
+def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
+    """All figures of one document as figures rows, in reading order. Each takes its page and
+    default region from the passage it stands in."""
     text, document_id = document["text"], document["document_id"]
-    benchmarks = _benchmark_codes(document["region_code"])
+    starts = [p["char_start"] for p in passages]
     rows = []
     for sentence in SENTENCE.finditer(text):
+        passage = _passage_at(passages, starts, sentence.start())
+        benchmarks = _benchmark_codes(passage["region_code"])
         matches = sorted(find_numbers(sentence.group()) + find_ranks(sentence.group()),
                          key=lambda m: m.start)
         previous_end = 0
@@ -226,7 +234,7 @@ def extract_figures(document: dict) -> list[dict]:
             rows.append({
                 "figure_id": figure_id(document_id, match.start, match.end),
                 "document_id": document_id,
-                "page": None,
+                "page": passage["page"],
                 "char_start": match.start,
                 "char_end": match.end,
                 "value_text": text[match.start:match.end],
@@ -236,7 +244,7 @@ def extract_figures(document: dict) -> list[dict]:
                 "qualifier": match.qualifier,
                 "indicator": indicator,
                 "subject": subject,
-                "region_code": document["region_code"],
+                "region_code": passage["region_code"],
                 "period_start": None,
                 "period_end": None,
                 "benchmark_region_code": benchmark,
@@ -249,6 +257,10 @@ def extract_figures(document: dict) -> list[dict]:
     return rows
 
 
-def normalise(documents: list[dict]) -> list[dict]:
+def normalise(documents: list[dict], passages: list[dict]) -> list[dict]:
     """Figures rows for a batch of documents."""
-    return [row for document in documents for row in extract_figures(document)]
+    by_document: dict[str, list[dict]] = {}
+    for passage in passages:
+        by_document.setdefault(passage["document_id"], []).append(passage)
+    return [row for document in documents
+            for row in extract_figures(document, by_document[document["document_id"]])]

@@ -1,4 +1,4 @@
-"""The cnfiscal flow: extract → clean → normalise → validate → load → publish.
+"""The cnfiscal flow: fetch → extract → clean → normalise → validate → load → publish.
 
 This file only wires the steps; each step is a plain function in its own module, wrapped here in
 a thin Prefect task. Tasks work on whole batches (never one task per document), and pass paths
@@ -11,33 +11,46 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import task_run
+from prefect.tasks import exponential_backoff
 
-from flows import clean, extract, load, normalise, publish, validate
+from flows import clean, extract, fetch, load, normalise, publish, sources, validate
 from flows.records import RawDocument, Rejection, Source
 
 step = task(cache_policy=NO_CACHE)  # rows are large; hashing them for a cache key is waste
+DEFAULT_MAX_BYTES = 50_000_000
+
+
+@step(name="fetch")
+def fetch_step(items: list[Source], store: Path, timeout: float, max_bytes: int,
+               retries: int) -> tuple[list[Source], list[Rejection]]:
+    # Transient failures raise until the last attempt, so Prefect retries the batch; what was
+    # fetched already sits in the raw store and is not fetched again.
+    final_attempt = task_run.run_count > retries
+    return fetch.fetch_sources(items, fetch.RawStore(store), timeout, max_bytes, final_attempt)
 
 
 @step(name="extract")
-def extract_step(sources: list[Source]) -> tuple[list[RawDocument], list[Rejection]]:
-    return extract.extract(sources)
+def extract_step(items: list[Source], store: Path, max_bytes: int
+                 ) -> tuple[list[RawDocument], list[Rejection]]:
+    return extract.extract(items, fetch.RawStore(store), max_bytes)
 
 
 @step(name="clean")
-def clean_step(raws: list[RawDocument]) -> tuple[list[dict], list[Rejection]]:
+def clean_step(raws: list[RawDocument]) -> tuple[list[dict], list[dict], list[Rejection]]:
     return clean.clean(raws)
 
 
 @step(name="normalise")
-def normalise_step(documents: list[dict]) -> list[dict]:
-    return normalise.normalise(documents)
+def normalise_step(documents: list[dict], passages: list[dict]) -> list[dict]:
+    return normalise.normalise(documents, passages)
 
 
 @step(name="stage")
-def stage_step(documents: list[dict], figures: list[dict], rejections: list[Rejection],
-               out: Path) -> Path:
+def stage_step(documents: list[dict], passages: list[dict], figures: list[dict],
+               rejections: list[Rejection], out: Path) -> Path:
     staging = publish.new_staging_dir(out)
-    tables = publish.build_tables(documents, figures, [r.row() for r in rejections])
+    tables = publish.build_tables(documents, passages, figures, [r.row() for r in rejections])
     publish.stage_package(tables, staging)
     return staging
 
@@ -58,18 +71,27 @@ def publish_step(staging: Path, out: Path) -> Path:
 
 
 @flow(name="cnfiscal-run")
-def run_pipeline(inputs: list[str], out: str, manifest: str | None = None) -> dict:
+def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
+                 raw_store: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                 fetch_timeout: float = 30.0, fetch_retries: int = 3,
+                 fetch_backoff: float = 2.0) -> dict:
     """Turn the sources into a validated package at `out`; the previous package survives any failure."""
-    sources = extract.discover_sources([Path(i) for i in inputs], Path(manifest) if manifest else None)
-    raws, extract_rejections = extract_step(sources)
-    documents, clean_rejections = clean_step(raws)
-    figures = normalise_step(documents)
-    rejections = extract_rejections + clean_rejections
-    staging = stage_step(documents, figures, rejections, Path(out))
+    out_dir = Path(out)
+    store = Path(raw_store) if raw_store else out_dir.parent / "raw-store"
+    found, refused = sources.discover_sources([Path(i) for i in inputs],
+                                              Path(manifest) if manifest else None)
+    fetcher = fetch_step.with_options(retries=fetch_retries,
+                                      retry_delay_seconds=exponential_backoff(backoff_factor=fetch_backoff))
+    fetched, fetch_rejections = fetcher(found, store, fetch_timeout, max_bytes, fetch_retries)
+    raws, extract_rejections = extract_step(fetched, store, max_bytes)
+    documents, passages, clean_rejections = clean_step(raws)
+    figures = normalise_step(documents, passages)
+    rejections = refused + fetch_rejections + extract_rejections + clean_rejections
+    staging = stage_step(documents, passages, figures, rejections, out_dir)
     try:
-        validate_step(staging, [s.source_uri for s in sources])
+        validate_step(staging, [s.source_uri for s in found] + [r.source_uri for r in refused])
         load_step(staging)
-        package = publish_step(staging, Path(out))
+        package = publish_step(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {"documents": len(documents), "figures": len(figures), "rejections": len(rejections),

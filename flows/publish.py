@@ -25,10 +25,11 @@ from flows.metadata import arrow_schema, dataset_descriptor, resource_names, tab
 DUCKDB_NAME = "cnfiscal.duckdb"
 
 
-def build_tables(documents: list[dict], figures: list[dict],
+def build_tables(documents: list[dict], passages: list[dict], figures: list[dict],
                  rejections: list[dict]) -> dict[str, pa.Table]:
     """Every resource as an Arrow table typed from schemas/, rows sorted by primary key."""
-    rows = {"documents": documents, "figures": figures, "rejections": rejections,
+    rows = {"documents": documents, "passages": passages, "figures": figures,
+            "rejections": rejections,
             "indicators": read_codelist("indicators").to_pylist(),
             "regions": read_codelist("regions").to_pylist()}
     tables = {}

@@ -7,23 +7,38 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Source:
-    """One input to read: a file, with what the manifest says about it."""
+    """One input to read: a local file or a URL, with what the manifest says about it.
+
+    A URL source gets its `path` (into the raw store) and `media_type` once fetched."""
 
     source_name: str
     source_uri: str
-    path: Path
+    path: Path | None
     manifest: dict[str, str] = field(default_factory=dict)
+    url: str | None = None
+    media_type: str | None = None
 
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A source's bytes decoded to text, before cleaning."""
+    """A source's bytes decoded to text, before cleaning. Paged sources (PDF) separate their
+    pages with a form feed, so cleaning knows where each page starts."""
 
     source: Source
     sha256: str
     media_type: str
     encoding: str | None
     raw_text: str
+    n_pages: int | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A rebuilt paragraph of cleaned text and the page it starts on."""
+
+    text: str
+    page: int | None
 
 
 @dataclass(frozen=True)

@@ -42,16 +42,22 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 
 def provenance_check(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """documents.text[char_start:char_end] == value_text for every figure."""
+    """documents.text[char_start:char_end] == value_text for every figure, and == text for
+    every passage."""
     bad = _rows(con, """
-        SELECT f.figure_id FROM figures f LEFT JOIN documents d USING (document_id)
+        SELECT 'figure ' || f.figure_id FROM figures f LEFT JOIN documents d USING (document_id)
         WHERE d.text IS NULL
            OR substring(d.text, f.char_start + 1, f.char_end - f.char_start) <> f.value_text
-        ORDER BY f.figure_id""")
+        UNION ALL
+        SELECT 'passage ' || p.document_id || '/' || p.passage_no
+        FROM passages p LEFT JOIN documents d USING (document_id)
+        WHERE d.text IS NULL
+           OR substring(d.text, p.char_start + 1, p.char_end - p.char_start) <> p.text
+        ORDER BY 1""")
     return {"check": "provenance", "valid": not bad, "failures": len(bad),
-            "message": "every figure's value_text is the text at its offsets" if not bad else
-            f"{len(bad)} figures' value_text differs from documents.text at their offsets, "
-            f"e.g. {', '.join(r[0] for r in bad[:5])}"}
+            "message": "every figure's value_text and every passage's text is the text at its "
+            "offsets" if not bad else f"{len(bad)} rows differ from documents.text at their "
+            f"offsets, e.g. {', '.join(r[0] for r in bad[:5])}"}
 
 
 def inputs_accounted_check(con: duckdb.DuckDBPyConnection, input_uris: list[str]) -> dict[str, Any]:
@@ -92,7 +98,7 @@ def parquet_matches_csv_check(staging: Path) -> dict[str, Any]:
 def pipeline_checks(staging: Path, input_uris: list[str]) -> list[dict[str, Any]]:
     """The pipeline's own checks, as SQL over the staged Parquet files."""
     with duckdb.connect() as con:
-        for name in ("documents", "figures", "rejections"):
+        for name in ("documents", "passages", "figures", "rejections"):
             path = staging / "data" / f"{name}.parquet"
             con.read_parquet(str(path)).create_view(name)
         checks = [provenance_check(con), inputs_accounted_check(con, input_uris)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES
-from flows import clean, extract, normalise, publish
+from flows import clean, extract, fetch, normalise, publish, sources
 from flows.records import PipelineError
 from flows.validate import validate_package
 
@@ -19,14 +19,14 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def stage_samples(out: Path) -> tuple[Path, list[str]]:
-    sources = extract.discover_sources([SAMPLES])
-    raws, rejections = extract.extract(sources)
-    documents, _ = clean.clean(raws)
-    tables = publish.build_tables(documents, normalise.normalise(documents),
+    found, _ = sources.discover_sources([SAMPLES])
+    raws, rejections = extract.extract(found, fetch.RawStore(out.parent / "raw"), 10**8)
+    documents, passages, _ = clean.clean(raws)
+    tables = publish.build_tables(documents, passages, normalise.normalise(documents, passages),
                                   [r.row() for r in rejections])
     staging = publish.new_staging_dir(out)
     publish.stage_package(tables, staging)
-    return staging, [s.source_uri for s in sources]
+    return staging, [s.source_uri for s in found]
 
 
 def rewrite_csv(path: Path, change) -> None:

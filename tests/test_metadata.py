@@ -14,7 +14,7 @@ from flows.metadata import arrow_schema, duckdb_ddl, resource_names, table_schem
 
 
 def test_every_contract_resource_has_a_documented_schema():
-    assert resource_names() == ["documents", "figures", "indicators", "regions", "rejections"]
+    assert resource_names() == ["documents", "passages", "figures", "indicators", "regions", "rejections"]
     for name in resource_names():
         schema = table_schema(name)
         assert schema["description"] and schema["primaryKey"]
@@ -23,7 +23,7 @@ def test_every_contract_resource_has_a_documented_schema():
 
 def test_contract_columns_are_all_present():
     contract = shared_path("spec/DATA-CONTRACT.md").read_text(encoding="utf-8")
-    for name in ("documents", "figures"):
+    for name in ("documents", "figures", "passages"):
         section = contract.split(f"### {name}")[1].split("###")[0]
         for line in section.splitlines():
             if line.startswith("| ") and not line.startswith("| column"):

@@ -7,8 +7,11 @@ from flows.normalise import extract_figures
 
 
 def figures(text: str, region_code: str | None = None) -> list[dict]:
-    rows = extract_figures({"document_id": "0123456789abcdef", "text": text,
-                            "region_code": region_code})
+    document = {"document_id": "0123456789abcdef", "text": text, "region_code": region_code}
+    passage = {"document_id": "0123456789abcdef", "passage_no": 1, "page": 3, "kind": "paragraph",
+               "article_no": 1, "region_code": region_code, "char_start": 0,
+               "char_end": len(text), "text": text}
+    rows = extract_figures(document, [passage])
     for row in rows:
         assert text[row["char_start"]:row["char_end"]] == row["value_text"]
     return rows
@@ -97,6 +100,19 @@ def test_not_figures(text):
 def test_execution_phase_and_the_indicator_before_the_amount():
     row = figures("2021年，全市一般公共预算支出实现4570.2亿元，增长9.4%。")[0]
     assert (row["indicator"], row["phase"], row["subject"]) == ("gpb_expenditure", "execution", "一般公共预算支出")
+
+
+def test_figures_take_page_and_region_from_their_passage():
+    text = "青岛：\n全市税收收入80亿元。\n深圳：\n全市税收收入90亿元。"
+    passages = []
+    for number, (line, region, page) in enumerate(zip(text.split("\n"), ["370200", "370200", "440300", "440300"], [5, 5, 6, 6]), start=1):
+        start = sum(len(l) + 1 for l in text.split("\n")[:number - 1])
+        passages.append({"document_id": "d", "passage_no": number, "page": page, "kind": "paragraph",
+                         "article_no": 1 + (region == "440300"), "region_code": region,
+                         "char_start": start, "char_end": start + len(line), "text": line})
+    rows = extract_figures({"document_id": "d", "text": text, "region_code": None}, passages)
+    assert [(r["value_text"], r["region_code"], r["page"]) for r in rows] == [
+        ("80亿元", "370200", 5), ("90亿元", "440300", 6)]
 
 
 def test_figure_ids_depend_on_document_and_span_only():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from functools import cache
 from pathlib import Path
 
@@ -38,3 +39,45 @@ def _region_lookup() -> dict[str, list[str]]:
 def resolve_region(name_or_code: str) -> list[str]:
     """The region codes a manifest's `region` value may mean: one when unambiguous, none when unknown."""
     return sorted(set(_region_lookup().get(name_or_code.strip(), [])))
+
+
+@cache
+def _region_levels() -> dict[str, str]:
+    return {r["code"]: r["level"] for r in read_codelist("regions").to_pylist()}
+
+
+def choose_region(codes: list[str], within: str | None = None) -> str | None:
+    """One code for a name: the only one, else the one inside `within` (a region code whose
+    province narrows the choice), else a province-level one; None when still ambiguous."""
+    if len(codes) == 1:
+        return codes[0]
+    if within:
+        inside = [c for c in codes if c[:2] == within[:2]]
+        if len(inside) == 1:
+            return inside[0]
+    provinces = [c for c in codes if _region_levels()[c] == "province"]
+    return provinces[0] if len(provinces) == 1 else None
+
+
+@cache
+def _mention_pattern() -> re.Pattern[str]:
+    """Names a text may mention a region by: full names at every level, and short names of
+    provinces and prefectures (county short names are too often ordinary words)."""
+    names = set()
+    for row in read_codelist("regions").to_pylist():
+        if row["level"] == "nation":
+            continue
+        names.add(row["name"])
+        if row["level"] in ("province", "prefecture") and len(row["short_name"]) >= 2:
+            names.add(row["short_name"])
+    return re.compile("|".join(sorted(names, key=lambda n: (-len(n), n))))
+
+
+def region_mentions(text: str, within: str | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, code) of every unambiguous region name in the text."""
+    found = []
+    for match in _mention_pattern().finditer(text):
+        code = choose_region(resolve_region(match.group()), within)
+        if code:
+            found.append((match.start(), match.end(), code))
+    return found
