@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import statistics
 import unicodedata
+from collections import Counter
 from functools import cache
 
 import opencc
@@ -130,26 +131,33 @@ def split_pages(lines: list[str]) -> list[tuple[int | None, list[str]]]:
 
 # --- wrapped lines ---------------------------------------------------------------------------
 
+INDENT = (3, 8)  # an indented first line is this many cells narrower than the page
+
+
+def page_width(widths: list[int]) -> int:
+    """The measure lines are set to: the median of the wider half (short last lines and
+    indented first lines pull a plain median down)."""
+    ordered = sorted(widths)
+    return statistics.median_high(ordered[len(ordered) // 2:])
+
+
 def is_hard_wrapped(widths: list[int], lines: list[str]) -> bool:
-    """Layout text: most lines stop mid-sentence, and most are about as wide as the page."""
+    """Layout text: most lines stop mid-sentence, and most reach (or nearly reach) the margin."""
     if len(lines) < 4:
         return False
-    page_width = statistics.median_high(widths)
+    measure = page_width(widths)
     open_ended = sum(1 for line in lines if not line.endswith(PARAGRAPH_END))
-    near_margin = sum(1 for w in widths if abs(w - page_width) <= 3)
-    return open_ended > 0.5 * len(lines) and near_margin > 0.5 * len(lines)
-
-
-INDENT = (3, 8)  # an indented first line is this many cells narrower than the page
+    near_margin = sum(1 for w in widths if measure - INDENT[1] <= w <= measure + 4)
+    return open_ended > 0.5 * len(lines) and near_margin > 0.6 * len(lines)
 
 
 def paragraph_ends(lines: list[str]) -> list[bool]:
     """Which wrapped lines end a paragraph: a line short of the margin, or the line before an
     indented first line (a little narrower, after a sentence's end, followed by a full line)."""
     widths = [display_width(line) for line in lines]
-    page_width = statistics.median_high(widths)
-    full = [w >= page_width - 2 for w in widths]
-    starts = [page_width - INDENT[1] <= w <= page_width - INDENT[0]
+    measure = page_width(widths)
+    full = [w >= measure - 2 for w in widths]
+    starts = [measure - INDENT[1] <= w <= measure - INDENT[0]
               and i + 1 < len(lines) and full[i + 1]
               and (i == 0 or not full[i - 1] or lines[i - 1].endswith(PARAGRAPH_END))
               for i, w in enumerate(widths)]
@@ -166,8 +174,8 @@ def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragrap
     text = normalise_characters(raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
     if PAGE_BREAK in text:
         first = page_start or 1
-        pages = [(first + i, page.split("\n")) for i, page in enumerate(text.split(PAGE_BREAK))]
-        pages = [(n, _without_edge_furniture(lines)) for n, lines in pages]
+        bodies = _without_edge_furniture([page.split("\n") for page in text.split(PAGE_BREAK)])
+        pages = [(first + i, body) for i, body in enumerate(bodies)]
     else:
         lines = [line.strip() for line in text.split("\n")]
         pages = split_pages(lines)
@@ -192,13 +200,27 @@ def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragrap
     return [p for p in paragraphs if p.text]
 
 
-def _without_edge_furniture(lines: list[str]) -> list[str]:
-    """Drop a PDF page's own page-number lines at its top or bottom."""
-    body = [line for line in lines]
-    for edge in (0, -1):
-        while body and (not body[edge].strip() or page_number(body[edge]) is not None):
-            body.pop(edge)
-    return body
+def _without_edge_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """Drop each PDF page's page-number lines and running heads (a line that starts or ends
+    most pages) from its top and bottom."""
+    def trimmed(lines: list[str]) -> list[str]:
+        body = [line.strip() for line in lines]
+        while body and not body[0]:
+            body.pop(0)
+        while body and not body[-1]:
+            body.pop()
+        return body
+    pages = [trimmed(lines) for lines in pages]
+    edges = Counter(line for body in pages for line in {body[0], body[-1]} if body)
+    repeated = {line for line, n in edges.items() if len(pages) >= 2 and n > len(pages) / 2}
+    cleaned = []
+    for body in pages:
+        for edge in (0, -1):
+            while body and (not body[edge] or page_number(body[edge]) is not None
+                            or body[edge] in repeated):
+                body.pop(edge)
+        cleaned.append(body)
+    return cleaned
 
 
 def _double_spaced(lines: list[str]) -> bool:

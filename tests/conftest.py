@@ -40,8 +40,10 @@ def run_flow():
     """The real Prefect flow, called in-process."""
     from flows.pipeline import run_pipeline
 
-    def run(inputs: list[Path], out: Path, manifest: Path | None = None) -> dict:
-        return run_pipeline([str(p) for p in inputs], str(out), str(manifest) if manifest else None)
+    def run(inputs: list[Path], out: Path, manifest: Path | None = None, **options) -> dict:
+        options = {k: str(v) if isinstance(v, Path) else v for k, v in options.items()}
+        return run_pipeline([str(p) for p in inputs], str(out),
+                            str(manifest) if manifest else None, **options)
 
     return run
 

@@ -1,7 +1,13 @@
 """Cleaning PDF-style text: rejoined lines, dropped spaces, kept meaning."""
 from __future__ import annotations
 
-from flows.clean import clean_text, drop_meaningless_spaces, reference_year
+import pytest
+
+from conftest import SAMPLES
+from flows.clean import (clean_text, drop_meaningless_spaces, normalise_characters,
+                         rebuild_paragraphs, reference_year)
+from flows.records import Paragraph
+from flows.structure import build_passages
 
 HARD_WRAPPED = """\
 2023 年 全 县 一 般 公 共 预 算 收 入
@@ -42,3 +48,67 @@ def test_reference_year_prefers_the_manifest_then_the_latest_year_named():
     assert reference_year("2022-07", "2021年收入") == (2022, False)
     assert reference_year(None, "2021年收入增长，2022年上半年") == (2022, True)
     assert reference_year(None, "收入增长") == (None, True)
+
+
+# --- characters ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, clean", [
+    ("我國財政收入首次超過8萬(wàn)億元，增長(zhǎng)21.3%。", "我国财政收入首次超过8万亿元，增长21.3%。"),
+    ("收入１２３．４５亿元，增长５％", "收入123.45亿元，增长5％"),
+    ("支出1，392，476万元", "支出1,392,476万元"),
+    ("1-5月、1~5月、1－5月、1月-5月、2006-2010年", "1—5月、1—5月、1—5月、1月—5月、2006—2010年"),
+    ("收入增长,,支出增长，，全年完成，。", "收入增长,支出增长，全年完成。"),
+    ("同比增长-12.1%，电话0532-1234567", "同比增长-12.1%，电话0532-1234567"),
+])
+def test_characters_are_simplified_and_number_punctuation_unified(raw, clean):
+    assert normalise_characters(raw) == clean
+
+
+# --- the seed: PDF text with furniture and two articles ----------------------------------------
+
+@pytest.fixture(scope="module")
+def seed_passages():
+    raw = (SAMPLES / "seed" / "000_e2f70265a3651288.txt").read_text(encoding="utf-8")
+    return build_passages(rebuild_paragraphs(raw), None)
+
+
+def test_seed_numbers_split_by_wrapping_and_spacing_are_whole_again(seed_passages):
+    text = "\n".join(p.text for p in seed_passages)
+    for intact in ("516亿元", "2021年列账重点任务159项", "1—6月", "0.8个百分点", "财政投资 + 专项债券"):
+        assert intact in text
+
+
+def test_seed_page_furniture_is_gone_and_pages_are_numbered(seed_passages):
+    text = "\n".join(p.text for p in seed_passages)
+    assert "中\n国\n财" not in text and "\n42\n" not in text and "\n财政党建\n" not in text
+    assert {p.page for p in seed_passages} == {42, 43}
+    pages = [p.page for p in seed_passages]
+    assert pages == sorted(pages)  # the page break falls once, where the furniture stood
+    after_break = next(p for p in seed_passages if p.page == 43)
+    assert after_break.text.startswith("突出“守纪律”")
+
+
+def test_seed_has_two_articles_with_their_regions(seed_passages):
+    articles = {}
+    for p in seed_passages:
+        articles.setdefault(p.article_no, set()).add(p.region_code)
+    assert articles == {1: {"440300"}, 2: {"370200"}}
+    second = [p for p in seed_passages if p.article_no == 2]
+    assert [p.text for p in second[:3]] == ["青岛：", "锻造模范机关\u2003\u2003走好第一方阵", "青岛市财政局"]
+    assert all(p.kind == "heading" for p in second[:3]) and second[3].kind == "paragraph"
+
+
+def test_page_start_numbers_pages_when_the_text_prints_none():
+    raw = "全市财政收入增长5%。\f全市财政支出增长3%。"
+    assert [(p.page, p.text) for p in rebuild_paragraphs(raw, page_start=7)] == [
+        (7, "全市财政收入增长5%。"), (8, "全市财政支出增长3%。")]
+
+
+def test_a_bureau_byline_starts_an_article_at_its_title():
+    paragraphs = [Paragraph(t, None) for t in [
+        "一、全省财政收入稳步增长。", "收入完成100亿元。", "深化预算绩效管理", "成都市财政局",
+        "今年以来，全市财政收入增长5%。"]]
+    passages = build_passages(paragraphs, "510000")
+    assert [(p.article_no, p.region_code, p.kind) for p in passages] == [
+        (1, "510000", "paragraph"), (1, "510000", "paragraph"),
+        (2, "510100", "heading"), (2, "510100", "heading"), (2, "510100", "paragraph")]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES
+from pdfmaker import make_blank_pdf, make_pdf
 from flows import clean, extract, fetch, normalise, publish, sources
 from flows.records import PipelineError
 from flows.validate import validate_package
@@ -84,29 +85,44 @@ def test_failed_run_leaves_the_previous_package_untouched(run_flow, published, t
 
 
 def test_bad_inputs_are_rejected_with_reasons_and_good_ones_published(run_flow, tmp_path):
+    """One corpus mixing good sources with every kind of bad one, through the whole flow."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     good = "2023年，某市一般公共预算收入完成120.5亿元，增长6.2%。\n"
     (corpus / "good.txt").write_text(good, encoding="utf-8")
+    make_pdf(corpus / "good.pdf", ["全县税收收入完成9.8亿元，增长3.1%，非税收入2.8亿元。"])
     (corpus / "repeat.txt").write_text(good, encoding="utf-8")
-    (corpus / "latin1.txt").write_bytes("caf\xe9 \xa3".encode("latin-1"))
     (corpus / "blank.txt").write_text("  \n\n", encoding="utf-8")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (corpus / "latin1.txt").write_bytes("caf\xe9 \xa3 budget".encode("latin-1"))
+    (corpus / "large.txt").write_text("财政" * 40_000, encoding="utf-8")
+    make_pdf(corpus / "locked.pdf", ["全县税收收入完成9.8亿元。"], encrypt="secret")
+    make_blank_pdf(corpus / "scan.pdf")
+    (corpus / "cut.pdf").write_bytes((corpus / "good.pdf").read_bytes()[:300])
     (corpus / "tampered.txt").write_text("税收收入80亿元。\n", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("税收收入1亿元。", encoding="utf-8")
     (corpus / "sources.csv").write_text(
-        "path,sha256,region\n"
-        f"tampered.txt,{'0' * 64},\n"
-        "good.txt,,青岛\n"
-        "missing.txt,,\n", encoding="utf-8")
+        "path,url,sha256,region,published\n"
+        f"tampered.txt,,{'0' * 64},,\n"
+        "good.txt,,,青岛,2023\n"
+        "missing.txt,,,,\n"
+        "../secret.txt,,,,\n"
+        ",ftp://example.org/budget.txt,,,\n", encoding="utf-8")
     out = tmp_path / "out"
-    summary = run_flow([corpus], out)
-    assert summary["documents"] == 1
+    summary = run_flow([corpus], out, max_bytes=100_000)
+    assert summary["documents"] == 2
     with open(out / "data" / "rejections.csv", encoding="utf-8", newline="") as handle:
         rejected = {r["source_uri"]: r for r in csv.DictReader(handle)}
     assert {k: v["error_code"] for k, v in rejected.items()} == {
-        "blank.txt": "empty", "repeat.txt": "duplicate_content", "latin1.txt": "undecodable",
-        "missing.txt": "unreadable", "tampered.txt": "sha256_mismatch"}
-    assert all(r["reason"] for r in rejected.values())
+        "blank.txt": "empty", "binary.txt": "binary", "latin1.txt": "undecodable",
+        "large.txt": "too_large", "locked.pdf": "pdf_encrypted", "scan.pdf": "pdf_no_text",
+        "cut.pdf": "pdf_damaged", "repeat.txt": "duplicate_content",
+        "missing.txt": "unreadable", "tampered.txt": "sha256_mismatch",
+        "../secret.txt": "path_escapes_manifest",
+        "ftp://example.org/budget.txt": "unsupported_scheme"}
+    for row in rejected.values():
+        assert row["reason"].startswith(row["source_uri"] + ": ") and row["stage"] == "extract"
     with open(out / "data" / "figures.csv", encoding="utf-8", newline="") as handle:
         figures = list(csv.DictReader(handle))
-    assert [(f["value_text"], f["region_code"]) for f in figures] == [
-        ("120.5亿元", "370200"), ("6.2%", "370200")]
+    assert sorted((f["value_text"], f["region_code"]) for f in figures) == [
+        ("120.5亿元", "370200"), ("2.8亿元", ""), ("3.1%", ""), ("6.2%", "370200"), ("9.8亿元", "")]
