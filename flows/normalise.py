@@ -1,118 +1,105 @@
-"""Normalise: find every figure in a cleaned document and turn it into a figures row.
+"""Normalise: find every figure in a cleaned document and give it its attributes.
 
-A figure is a number with its unit (money, percent, percentage points, counts) or a rank, as
-ANNOTATION-GUIDE.md defines them. The vocabulary — unit words, multipliers, qualifier, measure,
-phase and rank cues — lives in flows/rules/*.csv; this module only applies it.
+Per ANNOTATION-GUIDE.md: value and unit (flows.numbers), measure and sign, qualifier, phase,
+indicator and subject, region, benchmark, rank_of and period (flows.periods). The vocabulary lives
+in flows/rules/*.csv; this module applies it, passage by passage, carrying context forward:
+a period or an indicator from a heading or a lead sentence holds for the section under it.
 """
 from __future__ import annotations
 
-import bisect
 import hashlib
 import re
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field, replace
 from functools import cache
 
-import cn2an
-
-from flows.codelists import NATION_CODE, read_codelist
+from flows.codelists import NATION_CODE, read_codelist, region_mentions
+from flows.numbers import Match, find_figures
+from flows.periods import Period, period_before, period_mentions
 from flows.rules import longest_first, rule_table
 
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"
-CJK_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
-BARE_MONEY_MULTIPLIERS = {"亿", "万亿"}  # 收入2293亿: money even without 元
+LEAD_ENDINGS = ("：", ":")
+MONEY_PHASE_GROUPS = {"revenue", "expenditure", "tax"}  # amounts collected or spent
+OWNER_BLOCKERS = ("比", "较", "于", "占", "对", "居", "列")  # 比全省, 居全国: a benchmark
+SENTENCE_OPENING = 6  # a region named this close to a sentence's start owns its figures
 
 
-@dataclass(frozen=True)
-class Match:
-    """A number found in the text, before its attributes are set."""
+@dataclass
+class Section:
+    """What a heading or lead sentence says for the passages under it."""
 
-    start: int
-    end: int
-    value: float
-    unit: str
-    qualifier: str
-    rule: str
-    scope: str = ""  # for ranks: the words between the rank cue and the position
+    period: Period | None = None
+    indicator: tuple[str, str] | None = None
+
+
+@dataclass
+class DocumentContext:
+    reference_year: int | None
+    aliases: dict[str, str]
+    report_phase: str | None
+    section: Section = field(default_factory=Section)
+
+
+# --- vocabulary ------------------------------------------------------------------------------
+
+@cache
+def _indicator_groups() -> dict[str, str]:
+    return {r["code"]: r["group"] for r in read_codelist("indicators").to_pylist()}
+
+
+COUNT_GROUPS = {"program"}  # indicators that count things (项目, 措施, 市场主体)
 
 
 @cache
-def _figure_pattern() -> re.Pattern[str]:
-    multipliers = "|".join(longest_first([r["word"] for r in rule_table("multipliers")]))
-    units = "|".join(re.escape(w) for w in longest_first([r["word"] for r in rule_table("units")]))
-    inside = "|".join(r["cue"] for r in rule_table("qualifiers") if r["position"] == "inside")
-    return re.compile(
-        r"(?<![0-9A-Za-z.,第])"
-        r"(?P<number>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
-        rf"(?P<inside>{inside})?(?P<multiplier>{multipliers})?(?P<inside2>{inside})?"
-        rf"(?P<unit>{units})?")
+def base_aliases() -> dict[str, str]:
+    """Alias → indicator code, from the indicators codelist (first code wins)."""
+    aliases: dict[str, str] = {}
+    for row in read_codelist("indicators").to_pylist():
+        for alias in row["aliases"].split("|"):
+            aliases.setdefault(alias, row["code"])
+    return aliases
+
+
+def aliases_for(unit: str, aliases: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """Counts take counting indicators only; amounts and rates take the others."""
+    counting = unit == "count"
+    return tuple(sorted((a, c) for a, c in aliases.items()
+                        if (_indicator_groups().get(c) in COUNT_GROUPS) == counting))
 
 
 @cache
-def _unit_rules() -> dict[str, dict[str, str]]:
-    return {r["word"]: r for r in rule_table("units")}
+def _alias_pattern(aliases: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(a) for a in longest_first([a for a, _ in aliases])))
 
 
 @cache
-def _qualifier_cues(position: str) -> list[tuple[str, str]]:
-    rows = [r for r in rule_table("qualifiers") if r["position"] == position]
-    return sorted(((r["cue"], r["qualifier"]) for r in rows), key=lambda c: -len(c[0]))
+def _compiled(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str]], ...]:
+    return tuple((row, re.compile(row["pattern"])) for row in rule_table(table))
 
 
-def _qualifier(text: str, start: int, end: int, inside: str | None) -> str:
-    """Qualifier from cues inside the number (180多条), after it (以上) or before it (超过)."""
-    if inside:
-        return dict(_qualifier_cues("inside"))[inside]
-    for cue, qualifier in _qualifier_cues("after"):
-        if text.startswith(cue, end):
-            return qualifier
-    for cue, qualifier in _qualifier_cues("before"):
-        if text.endswith(cue, 0, start):
-            return qualifier
-    return "exact"
+def document_aliases(text: str) -> dict[str, str]:
+    """The codelist's aliases plus the document's own abbreviations: 一般公共预算收入(以下简称
+    财政收入) makes 财政收入 mean gpb_revenue in that document."""
+    aliases = dict(base_aliases())
+    for _, pattern in _compiled("definitions"):
+        for m in pattern.finditer(text):
+            term = next((a for a in longest_first(list(base_aliases())) if m.group("term").endswith(a)), None)
+            if term:
+                aliases[m.group("alias")] = base_aliases()[term]
+    return aliases
 
 
-def find_numbers(text: str) -> list[Match]:
-    """Money, percents, percentage points and counts written with Arabic digits."""
-    found = []
-    multipliers = {r["word"]: Decimal(r["factor"]) for r in rule_table("multipliers")}
-    for m in _figure_pattern().finditer(text):
-        multiplier, word = m.group("multiplier"), m.group("unit")
-        end = m.end()
-        if word:
-            rule = _unit_rules()[word]
-            if not rule["unit"] or (rule["needs_multiplier"] == "yes" and not multiplier):
-                continue
-            unit = rule["unit"]
-            if rule["in_value_text"] != "yes":
-                end = m.start("unit")
-        elif multiplier in BARE_MONEY_MULTIPLIERS and not CJK_IDEOGRAPH.match(text, end) \
-                or multiplier in BARE_MONEY_MULTIPLIERS and text.startswith("的", end):
-            unit = "CNY"
-        else:
-            continue
-        number = Decimal(m.group("number").replace(",", ""))
-        value = number * multipliers.get(multiplier or "", Decimal(1))
-        qualifier = _qualifier(text, m.start(), end, m.group("inside") or m.group("inside2"))
-        found.append(Match(m.start(), end, float(value), unit, qualifier, f"{unit}_arabic"))
-    return found
+def report_phase(passages: list[dict]) -> str | None:
+    """The phase a whole report implies, from its title and opening passages."""
+    opening = "\n".join(p["text"] for p in passages[:6])
+    for row, pattern in _compiled("report_kinds"):
+        if pattern.search(opening):
+            return row["phase"]
+    return None
 
 
-def _rank_value(position: str) -> float:
-    if position == "首位":
-        return 1.0
-    digits = position.strip("第位名")
-    return float(digits) if digits.isdigit() else float(cn2an.cn2an(digits, "smart"))
-
-
-def find_ranks(text: str) -> list[Match]:
-    """Ranks introduced by a ranking verb: 居全国第7位, 位居全国首位, 居全国36省市第一."""
-    pattern = next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank")
-    return [Match(m.start("value"), m.end("value"), _rank_value(m.group("value")), "rank",
-                  "exact", "rank", m.group("scope"))
-            for m in re.finditer(pattern, text)]
-
+# --- text helpers ----------------------------------------------------------------------------
 
 def _clause_start(text: str, position: int) -> int:
     return max(text.rfind(ch, 0, position) for ch in CLAUSE_BREAKS) + 1
@@ -123,137 +110,294 @@ def _clause_end(text: str, position: int) -> int:
     return min(ends, default=len(text))
 
 
-def _last_cue(rows, text: str, lead_start: int, start: int, after: int):
-    """The rule row whose pattern matches closest before `start` (ending after `after`)."""
+def _masked_subjects(text: str) -> str:
+    """Blank out phrases that name no subject (扣除留抵退税因素后, 按自然口径计算)."""
+    for _, pattern in _compiled("subject_masks"):
+        text = pattern.sub(lambda m: "\0" * len(m.group()), text)
+    return text
+
+
+def _last_cue(table: str, text: str, lead_start: int, start: int, after: int, unit: str | None = None):
+    """The rule whose pattern matches closest before `start` (ending after `after`)."""
     best = None
-    for row in rows:
-        for m in re.finditer(row["pattern"], text[lead_start:start]):
-            end = lead_start + m.end()
-            if end > after and (best is None or end > best[1].end() + lead_start):
+    for row, pattern in _compiled(table):
+        if unit and unit not in row["units"].split("|"):
+            continue
+        for m in pattern.finditer(text, lead_start, start):
+            if m.end() > after and (best is None or m.end() > best[1].end()):
                 best = (row, m)
     return best
 
 
-def _measure(text: str, match: Match, previous_end: int, benchmarks: dict[str, str | None]):
-    """Measure, sign and benchmark from the closest cue in the clause before the number."""
+# --- attributes ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measure:
+    name: str
+    sign: int
+    benchmark_words: str | None
+    cue_start: int | None
+
+
+def measure_of(text: str, match: Match, previous_end: int) -> Measure:
+    """Measure and sign from the closest cue in the clause before the number."""
     if match.unit == "rank":
-        return "rank", 1, _benchmark(match.scope, benchmarks)
-    rows = [r for r in rule_table("measures") if match.unit in r["units"].split("|")]
+        return Measure("rank", 1, match.scope, match.start - len(match.scope) - 1)
     lead_start = _clause_start(text, match.start)
-    cue = _last_cue(rows, text, lead_start, match.start, max(previous_end, lead_start) - 1)
+    cue = _last_cue("measures", text, lead_start, match.start, max(previous_end, lead_start) - 1,
+                    match.unit)
     if cue is None:
         default = {"percent": "share", "percentage_point": "change"}.get(match.unit, "level")
-        return default, 1, None
+        return Measure(default, 1, None, None)
     row, m = cue
     if row["sign"] == "direction":
-        sign = -1 if m.group("direction") in ("低", "慢") else 1
-        return row["measure"], sign, _benchmark(m.group("benchmark"), benchmarks)
-    return row["measure"], int(row["sign"]), None
+        sign = -1 if m.group("direction").startswith(("低", "慢", "落后", "少")) else 1
+        return Measure(row["measure"], sign, m.group("benchmark"), m.start())
+    if row["measure"] == "share" and "占" in text[lead_start:m.start()]:
+        return Measure("share", 1, None, text.find("占", lead_start))  # 占 names the part before it
+    return Measure(row["measure"], int(row["sign"]), None, m.start())
 
 
-def _benchmark(words: str, benchmarks: dict[str, str | None]) -> str | None:
-    for word, code in benchmarks.items():
-        if word in words:
-            return code
-    return None
+def _scope_codes(region_code: str | None) -> dict[str, str | None]:
+    return {"nation": NATION_CODE,
+            "province": region_code[:2] + "0000" if region_code else None,
+            "prefecture": region_code[:4] + "00" if region_code else None}
 
 
-def _benchmark_codes(region_code: str | None) -> dict[str, str | None]:
-    """What 全国/全省/全市 mean for a document in region_code."""
-    codes = {"nation": NATION_CODE,
-             "province": region_code[:2] + "0000" if region_code else None,
-             "prefecture": region_code[:4] + "00" if region_code else None}
-    return {r["word"]: codes[r["benchmark"]] for r in rule_table("benchmarks")}
+def benchmark_of(words: str | None, region_code: str | None) -> str | None:
+    """全国 → 100000, 全省 → the region's province, 全州/全市 → its prefecture, a named region
+    → its code."""
+    if not words:
+        return None
+    codes = _scope_codes(region_code)
+    for row in rule_table("benchmarks"):
+        if row["word"] in words:
+            return codes[row["benchmark"]]
+    named = region_mentions(words, region_code)
+    return named[0][2] if named else None
 
 
-def _rank_of(scope: str) -> int | None:
+def rank_of(scope: str) -> int | None:
     pattern = next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank_of")
     m = re.search(pattern, scope)
     return int(m.group("count")) if m else None
 
 
-def _phase(text: str, match: Match, measure: str) -> str | None:
-    """Budget phase from the closest cue in the clause, for money levels and changes only."""
+def _owner_mentions(text: str, start: int, limit: int, default: str | None,
+                    within: str | None) -> list[tuple[int, int, str]]:
+    text = _masked_subjects(text[:limit])
+    owners = {row["word"]: row["owner"] for row in rule_table("owners")}
+    found = [(start + m.start(), start + m.end(), _scope_codes(default)[owner])
+             for word, owner in owners.items() for m in re.finditer(word, text[start:limit])]
+    found += [(s + start, e + start, code) for s, e, code in region_mentions(text[start:limit], within)]
+    return [f for f in sorted(found)
+            if f[2] and not text[max(0, f[0] - 2):f[0]].endswith(OWNER_BLOCKERS)]
+
+
+def owner_region(text: str, sentence_start: int, start: int, limit: int, default: str | None,
+                 within: str | None) -> str | None:
+    """An explicit owner before the figure (全国, 全省, a named city) overrides the article's
+    region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
+    Names after 比/较/高于/居 are benchmarks, not owners."""
+    found = _owner_mentions(text, _clause_start(text, start), limit, default, within)
+    if not found:
+        found = [f for f in _owner_mentions(text, sentence_start, limit, default, within)
+                 if f[0] - sentence_start <= SENTENCE_OPENING]
+    return found[-1][2] if found else default
+
+
+def phase_of(text: str, match: Match, measure: str, indicator: str | None, report: str | None) -> str | None:
+    """A cue in the clause; else the report's phase; else execution for amounts collected or
+    spent. Percentages keep phase blank."""
     if match.unit != "CNY" or measure not in ("level", "change"):
         return None
     lead_start = _clause_start(text, match.start)
-    cue = _last_cue(rule_table("phases"), text, lead_start, match.start, lead_start - 1)
-    return cue[0]["phase"] if cue else None
+    cue = _last_cue("phases", text, lead_start, match.start, lead_start - 1)
+    if cue:
+        return cue[0]["phase"]
+    if report:
+        return report
+    if measure == "level" and _indicator_groups().get(indicator or "") in MONEY_PHASE_GROUPS:
+        return "execution"
+    return None
 
 
-@cache
-def _indicator_aliases() -> tuple[re.Pattern[str], dict[str, str]]:
-    indicators = read_codelist("indicators").to_pylist()
-    alias_code = {}
-    for row in indicators:
-        for alias in row["aliases"].split("|"):
-            alias_code.setdefault(alias, row["code"])
-    pattern = re.compile("|".join(re.escape(a) for a in longest_first(list(alias_code))))
-    return pattern, alias_code
+def _nearest_alias(pattern: re.Pattern[str], masked: str, start: int, end: int):
+    found = list(pattern.finditer(masked, start, end))
+    return found[-1] if found else None
 
 
-def _indicator(text: str, match: Match, sentence_start: int) -> tuple[str | None, str | None]:
-    """The nearest indicator alias: after a count (32项…举措), else before the number."""
-    pattern, alias_code = _indicator_aliases()
+@dataclass(frozen=True)
+class ListedItem:
+    """One item listed before 分别: its indicator and its region, where it names them."""
+
+    indicator: tuple[str, str] | None
+    region: str | None
+
+
+def respectively(text: str, aliases: dict[str, str], within: str | None) -> list[ListedItem]:
+    """Items listed before 分别 (收入和支出分别增长A%、B%; 锡林郭勒与赤峰…分别为A和B). An item
+    that shortens the one before it (支出 after 一般公共预算收入) is completed from it."""
+    position = text.find("分别")
+    if position < 0:
+        return []
+    lead = text[_clause_start(text, position):position]
+    regions = region_mentions(lead, within)
+    if len(regions) >= 2:
+        return [ListedItem(None, code) for _, _, code in regions]
+    pattern = _alias_pattern(tuple(sorted(aliases.items())))
+    items: list[ListedItem] = []
+    for item in (i for i in re.split(r"和|与|及|、|以及", lead) if i):
+        found = list(pattern.finditer(item))
+        previous = items[-1].indicator[1] if items and items[-1].indicator else None
+        completed = previous[:-len(item)] + item if previous and len(previous) > len(item) else None
+        if found:
+            items.append(ListedItem((aliases[found[-1].group()], found[-1].group()), None))
+        else:
+            items.append(ListedItem((aliases[completed], item) if completed in aliases else None, None))
+    return items
+
+
+def indicator_of(text: str, match: Match, measure: Measure, aliases: dict[str, str],
+                 sentence_start: int) -> tuple[str, str] | None:
+    """The nearest indicator alias: for a share, the one before 占; for a count, the noun after
+    it; else the one before the number in the sentence."""
+    usable = dict(aliases_for(match.unit, aliases))
+    if not usable:
+        return None
+    pattern, aliases = _alias_pattern(tuple(sorted(usable.items()))), usable
+    masked = _masked_subjects(text)
     if match.unit == "count":
-        after = pattern.search(text, match.end, _clause_end(text, match.end))
+        after = pattern.search(masked, match.end, _clause_end(text, match.end))
         if after:
-            return alias_code[after.group()], after.group()
-    before = [m for m in pattern.finditer(text, sentence_start, match.start)]
-    if before:
-        return alias_code[before[-1].group()], before[-1].group()
-    return None, None
+            return aliases[after.group()], after.group()
+    end = match.start
+    if measure.name == "share" and measure.cue_start is not None:
+        end = measure.cue_start
+    found = _nearest_alias(pattern, masked, sentence_start, end)
+    return (aliases[found.group()], found.group()) if found else None
 
 
 def figure_id(document_id: str, start: int, end: int) -> str:
     return hashlib.sha256(f"{document_id}:{start}:{end}".encode()).hexdigest()[:16]
 
 
-def _passage_at(passages: list[dict], starts: list[int], offset: int) -> dict:
-    return passages[bisect.bisect_right(starts, offset) - 1]
+# --- the document ----------------------------------------------------------------------------
+
+LIST_SEPARATOR = re.compile(r"[\s、和及与,，]*")
+NAMED_SUBJECT = re.compile(r"收入|支出|税|资金|债|补助|投入")  # a clause naming its own subject
+
+
+@dataclass
+class PassageState:
+    """What earlier figures of the passage leave for later ones."""
+
+    indicator: tuple[str, str] | None
+    measures: dict[str, Measure] = field(default_factory=dict)  # last measure per unit
+    last: tuple[int, Measure, str] | None = None  # the previous figure's end, measure and unit
+
+
+def _figure_measure(text: str, match: Match, sentence_start: int, state: PassageState) -> Measure:
+    """The cue's measure; a figure listed right after another (A%、B%) shares its measure; a
+    rate with no cue continues the passage's last rate of its unit (…增长-12.1%下同)、(8.6%)."""
+    previous_end = state.last[0] if state.last and state.last[0] >= sentence_start else sentence_start
+    measure = measure_of(text, match, previous_end)
+    if state.last and state.last[0] >= sentence_start and state.last[2] == match.unit \
+            and LIST_SEPARATOR.fullmatch(text[state.last[0]:match.start]) \
+            and measure.cue_start is None:
+        return state.last[1]
+    if measure.cue_start is None and match.unit in ("percent", "percentage_point") \
+            and match.unit in state.measures:
+        return state.measures[match.unit]
+    return measure
+
+
+def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sentence_start: int,
+                spread, context: DocumentContext, state: PassageState, periods) -> dict:
+    text = document["text"]
+    measure = _figure_measure(text, match, sentence_start, state)
+    item = None
+    if spread and "分别" in text[sentence_start:match.start]:
+        listed = text.find("分别", sentence_start)
+        position = len(find_figures(text[listed:match.start]))
+        item = spread[position] if position < len(spread) else None
+    found = (item.indicator if item else None) \
+        or indicator_of(text, match, measure, context.aliases, sentence_start)
+    if found is None and match.unit != "count" \
+            and not NAMED_SUBJECT.search(text[_clause_start(text, match.start):match.start]):
+        found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
+    if found and match.unit != "count":
+        state.indicator = found
+    indicator, subject = found if found else (None, None)
+    limit = measure.cue_start if measure.cue_start is not None and measure.name in ("gap", "rank") \
+        else match.start
+    region = passage["region_code"]
+    owner = (item.region if item else None) or owner_region(
+        text, sentence_start, match.start, limit, region, document["region_code"] or region)
+    period = period_before(periods, match.start - passage["char_start"]) or context.section.period
+    phase = phase_of(text, match, measure.name, indicator, context.report_phase)
+    if period and phase in ("budget", "adjusted_budget"):
+        period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
+    state.last = (match.end, measure, match.unit)
+    state.measures[match.unit] = measure
+    return {
+        "figure_id": figure_id(document["document_id"], match.start, match.end),
+        "document_id": document["document_id"],
+        "page": passage["page"],
+        "char_start": match.start,
+        "char_end": match.end,
+        "value_text": text[match.start:match.end],
+        "value": measure.sign * match.value if match.value else match.value,
+        "unit": match.unit,
+        "measure": measure.name,
+        "qualifier": match.qualifier,
+        "indicator": indicator,
+        "subject": subject,
+        "region_code": owner,
+        "period_start": period.start if period else None,
+        "period_end": period.end if period else None,
+        "benchmark_region_code": benchmark_of(measure.benchmark_words, owner),
+        "rank_of": rank_of(match.scope) if match.unit == "rank" else None,
+        "phase": phase,
+        "quote": sentence.strip(),
+        "rule": match.rule,
+    }
+
+
+def _passage_figures(document: dict, passage: dict, context: DocumentContext) -> list[dict]:
+    offset = passage["char_start"]
+    year = context.section.period.year if context.section.period else context.reference_year
+    periods = period_mentions(passage["text"], year)
+    if context.section.period is None and periods:
+        context.section.period = periods[0].period  # the section's lead sentence sets its period
+    state = PassageState(context.section.indicator)
+    rows = []
+    for sentence in SENTENCE.finditer(passage["text"]):
+        sentence_start = offset + sentence.start()
+        spread = respectively(sentence.group(), context.aliases,
+                              document["region_code"] or passage["region_code"])
+        for local in find_figures(sentence.group()):
+            match = replace(local, start=local.start + sentence_start, end=local.end + sentence_start)
+            rows.append(_figure_row(document, passage, match, sentence.group(), sentence_start,
+                                    spread, context, state, periods))
+    if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):
+        lead_alias = _nearest_alias(_alias_pattern(tuple(sorted(context.aliases.items()))),
+                                    _masked_subjects(passage["text"]), 0, len(passage["text"]))
+        context.section = Section(
+            periods[-1].period if periods else context.section.period,
+            (context.aliases[lead_alias.group()], lead_alias.group()) if lead_alias else context.section.indicator)
+    return rows
 
 
 def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
-    """All figures of one document as figures rows, in reading order. Each takes its page and
-    default region from the passage it stands in."""
-    text, document_id = document["text"], document["document_id"]
-    starts = [p["char_start"] for p in passages]
-    rows = []
-    for sentence in SENTENCE.finditer(text):
-        passage = _passage_at(passages, starts, sentence.start())
-        benchmarks = _benchmark_codes(passage["region_code"])
-        matches = sorted(find_numbers(sentence.group()) + find_ranks(sentence.group()),
-                         key=lambda m: m.start)
-        previous_end = 0
-        for local in matches:
-            match = Match(local.start + sentence.start(), local.end + sentence.start(),
-                          local.value, local.unit, local.qualifier, local.rule, local.scope)
-            measure, sign, benchmark = _measure(text, match, previous_end + sentence.start(),
-                                                benchmarks)
-            indicator, subject = _indicator(text, match, sentence.start())
-            rows.append({
-                "figure_id": figure_id(document_id, match.start, match.end),
-                "document_id": document_id,
-                "page": passage["page"],
-                "char_start": match.start,
-                "char_end": match.end,
-                "value_text": text[match.start:match.end],
-                "value": sign * match.value,
-                "unit": match.unit,
-                "measure": measure,
-                "qualifier": match.qualifier,
-                "indicator": indicator,
-                "subject": subject,
-                "region_code": passage["region_code"],
-                "period_start": None,
-                "period_end": None,
-                "benchmark_region_code": benchmark,
-                "rank_of": _rank_of(match.scope) if match.unit == "rank" else None,
-                "phase": _phase(text, match, measure),
-                "quote": sentence.group().strip(),
-                "rule": match.rule,
-            })
-            previous_end = local.end
+    """All figures of one document as figures rows, in reading order."""
+    context = DocumentContext(document["reference_year"], document_aliases(document["text"]),
+                              report_phase(passages))
+    rows, article = [], None
+    for passage in passages:
+        if passage["article_no"] != article:
+            article, context.section = passage["article_no"], Section()
+        rows += _passage_figures(document, passage, context)
     return rows
 
 

@@ -7,7 +7,8 @@ from flows.normalise import extract_figures
 
 
 def figures(text: str, region_code: str | None = None) -> list[dict]:
-    document = {"document_id": "0123456789abcdef", "text": text, "region_code": region_code}
+    document = {"document_id": "0123456789abcdef", "text": text, "region_code": region_code,
+                "reference_year": 2023}
     passage = {"document_id": "0123456789abcdef", "passage_no": 1, "page": 3, "kind": "paragraph",
                "article_no": 1, "region_code": region_code, "char_start": 0,
                "char_end": len(text), "text": text}
@@ -110,7 +111,8 @@ def test_figures_take_page_and_region_from_their_passage():
         passages.append({"document_id": "d", "passage_no": number, "page": page, "kind": "paragraph",
                          "article_no": 1 + (region == "440300"), "region_code": region,
                          "char_start": start, "char_end": start + len(line), "text": line})
-    rows = extract_figures({"document_id": "d", "text": text, "region_code": None}, passages)
+    rows = extract_figures({"document_id": "d", "text": text, "region_code": None,
+                            "reference_year": 2023}, passages)
     assert [(r["value_text"], r["region_code"], r["page"]) for r in rows] == [
         ("80亿元", "370200", 5), ("90亿元", "440300", 6)]
 

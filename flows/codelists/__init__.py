@@ -9,6 +9,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from flows.rules import rule_table
+
 CODELIST_DIR = Path(__file__).parent
 NATION_CODE = "100000"
 
@@ -73,10 +75,18 @@ def _mention_pattern() -> re.Pattern[str]:
     return re.compile("|".join(sorted(names, key=lambda n: (-len(n), n))))
 
 
+@cache
+def _place_suffixes() -> tuple[str, ...]:
+    return tuple(r["suffix"] for r in rule_table("place_suffixes"))
+
+
 def region_mentions(text: str, within: str | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, code) of every unambiguous region name in the text."""
+    """(start, end, code) of every unambiguous region name in the text; names that are part of
+    a street's or a station's name (安顺路) are not mentions of the region."""
     found = []
     for match in _mention_pattern().finditer(text):
+        if text.startswith(_place_suffixes(), match.end()):
+            continue
         code = choose_region(resolve_region(match.group()), within)
         if code:
             found.append((match.start(), match.end(), code))

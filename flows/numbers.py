@@ -1,0 +1,177 @@
+"""Numbers with their units, as written: Arabic (4570.2亿元, 1,392,476万元, 405亿9,629万元, -12.1%),
+Chinese (一万亿元, 两千三百亿, 百分之二十七点四三, 一七八〇．四〇亿元) and ranks (居全国第7位, 首位).
+
+Unit words, multipliers and qualifier cues come from rules/units.csv, multipliers.csv,
+qualifiers.csv and ranks.csv. Chinese numerals are converted with cn2an; counts written in
+Chinese numerals (三个表率, 十大行动) are left out, as the annotation guide makes them optional
+and most are names or slogans.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+
+import cn2an
+
+from flows.rules import longest_first, rule_table
+
+CJK_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
+BARE_MONEY_MULTIPLIERS = {"亿", "万亿"}  # 收入2293亿: money even without 元
+CN_DIGITS = "零〇一二两三四五六七八九十廿百千万亿点"
+ARABIC = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+
+
+@dataclass(frozen=True)
+class Match:
+    """A number found in the text, before its attributes are set."""
+
+    start: int
+    end: int
+    value: float
+    unit: str
+    qualifier: str
+    rule: str
+    scope: str = ""  # for ranks: the words between the rank cue and the position
+
+
+@cache
+def _multipliers() -> dict[str, Decimal]:
+    return {r["word"]: Decimal(r["factor"]) for r in rule_table("multipliers")}
+
+
+@cache
+def _unit_rules() -> dict[str, dict[str, str]]:
+    return {r["word"]: r for r in rule_table("units")}
+
+
+@cache
+def _qualifier_cues(position: str) -> tuple[tuple[str, str], ...]:
+    rows = [r for r in rule_table("qualifiers") if r["position"] == position]
+    return tuple(sorted(((r["cue"], r["qualifier"]) for r in rows), key=lambda c: -len(c[0])))
+
+
+@cache
+def _arabic_pattern() -> re.Pattern[str]:
+    multipliers = "|".join(longest_first(list(_multipliers())))
+    units = "|".join(re.escape(w) for w in longest_first(list(_unit_rules())))
+    inside = "|".join(c for c, _ in _qualifier_cues("inside"))
+    return re.compile(
+        r"(?<![0-9A-Za-z.,第])(?P<sign>[-−](?=[0-9]))?"
+        rf"(?P<number>{ARABIC})"
+        rf"(?P<inside>{inside})?(?P<multiplier>{multipliers})?"
+        rf"(?:(?<=亿)(?P<number2>{ARABIC})(?P<multiplier2>千万|万))?"  # 405亿9,629万
+        rf"(?P<inside2>{inside})?(?P<unit>{units})?")
+
+
+@cache
+def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    money_units = "万亿元|亿元|千万元|百万元|万元|元"
+    before = rf"(?<![{CN_DIGITS}几数第上成每])"
+    return (re.compile(rf"百分之(?P<cn>[{CN_DIGITS}]+)"),
+            re.compile(rf"{before}(?P<cn>[{CN_DIGITS}．.]+?)(?P<unit>{money_units}|万亿|亿)"))
+
+
+def qualifier(text: str, start: int, end: int, inside: str | None) -> str:
+    """Qualifier from cues inside the number (180多条), after it (以上) or before it (超过)."""
+    if inside:
+        return dict(_qualifier_cues("inside"))[inside]
+    for cue, name in _qualifier_cues("after"):
+        if text.startswith(cue, end):
+            return name
+    for cue, name in _qualifier_cues("before"):
+        if text.endswith(cue, 0, start):
+            return name
+    return "exact"
+
+
+def _bare_money_allowed(text: str, end: int) -> bool:
+    """亿 without 元 is money when nothing else is counted after it (2293亿，/百亿以上)."""
+    after = [c for c, _ in _qualifier_cues("after")] + ["的"]
+    return not CJK_IDEOGRAPH.match(text, end) or any(text.startswith(c, end) for c in after)
+
+
+def find_arabic(text: str) -> list[Match]:
+    """Money, percents, percentage points and counts written with Arabic digits."""
+    found = []
+    for m in _arabic_pattern().finditer(text):
+        multiplier, word, end = m.group("multiplier"), m.group("unit"), m.end()
+        if word:
+            rule = _unit_rules()[word]
+            if not rule["unit"] or (rule["needs_multiplier"] == "yes" and not multiplier):
+                continue
+            unit = rule["unit"]
+            if rule["in_value_text"] != "yes":
+                end = m.start("unit")
+        elif multiplier in BARE_MONEY_MULTIPLIERS and _bare_money_allowed(text, end):
+            unit = "CNY"
+        else:
+            continue
+        value = Decimal(m.group("number").replace(",", "")) * _multipliers().get(multiplier or "", Decimal(1))
+        if m.group("number2"):
+            value += Decimal(m.group("number2").replace(",", "")) * _multipliers()[m.group("multiplier2")]
+        if m.group("sign"):
+            value = -value
+        found.append(Match(m.start(), end, float(value), unit,
+                           qualifier(text, m.start(), end, m.group("inside") or m.group("inside2")),
+                           f"{unit}_arabic"))
+    return found
+
+
+def chinese_number(text: str) -> float:
+    """一万亿 → 1e12, 百亿 → 1e10, 二十七点四三 → 27.43, 一七八〇．四〇 → 1780.4."""
+    text = text.replace("．", "点").replace(".", "点")
+    if text[0] in "百千":
+        text = "一" + text
+    return float(cn2an.cn2an(text, "smart"))
+
+
+def find_chinese(text: str) -> list[Match]:
+    """Money and percents written in Chinese numerals."""
+    percent, money = _chinese_patterns()
+    found = []
+    for m in percent.finditer(text):
+        try:
+            found.append(Match(m.start(), m.end(), chinese_number(m.group("cn")), "percent",
+                               qualifier(text, m.start(), m.end(), None), "percent_chinese"))
+        except (ValueError, KeyError):
+            continue
+    for m in money.finditer(text):
+        unit_word = m.group("unit")
+        if unit_word in BARE_MONEY_MULTIPLIERS and not _bare_money_allowed(text, m.end()):
+            continue
+        multiplier = _multipliers().get(unit_word.removesuffix("元"), Decimal(1))
+        try:
+            value = Decimal(str(chinese_number(m.group("cn")))) * multiplier
+        except (ValueError, KeyError):
+            continue
+        found.append(Match(m.start(), m.end(), float(value), "CNY",
+                           qualifier(text, m.start(), m.end(), None), "CNY_chinese"))
+    return found
+
+
+def _rank_value(position: str) -> float:
+    if position in ("首位", "榜首"):
+        return 1.0
+    digits = position.strip("第位名")
+    return float(digits) if digits.isdigit() else chinese_number(digits)
+
+
+def find_ranks(text: str) -> list[Match]:
+    """Ranks introduced by a ranking verb: 居全国第7位, 位居全国首位, 居全国36省市第一."""
+    pattern = next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank")
+    return [Match(m.start("value"), m.end("value"), _rank_value(m.group("value")), "rank",
+                  "exact", "rank", m.group("scope"))
+            for m in re.finditer(pattern, text)]
+
+
+def find_figures(text: str) -> list[Match]:
+    """Every figure in a sentence, in reading order, overlaps resolved in favour of the earlier
+    and longer match."""
+    chosen: list[Match] = []
+    for match in sorted(find_arabic(text) + find_chinese(text) + find_ranks(text),
+                        key=lambda m: (m.start, -(m.end - m.start))):
+        if not chosen or match.start >= chosen[-1].end:
+            chosen.append(match)
+    return chosen
