@@ -7,15 +7,16 @@ a period or an indicator from a heading or a lead sentence holds for the section
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
 from flows.periods import Period, period_before, period_mentions
-from flows.rules import longest_first, rule_table
+from flows.rules import longest_first, rule_table, trie_regex
 
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"
@@ -36,8 +37,9 @@ class Section:
 @dataclass
 class DocumentContext:
     reference_year: int | None
-    aliases: dict[str, str]
+    aliases: "Aliases"
     report_phase: str | None
+    masked: str  # the text with non-subject phrases blanked (see _masked_subjects)
     section: Section = field(default_factory=Section)
 
 
@@ -61,16 +63,30 @@ def base_aliases() -> dict[str, str]:
     return aliases
 
 
-def aliases_for(unit: str, aliases: dict[str, str]) -> tuple[tuple[str, str], ...]:
-    """Counts take counting indicators only; amounts and rates take the others."""
-    counting = unit == "count"
-    return tuple(sorted((a, c) for a, c in aliases.items()
-                        if (_indicator_groups().get(c) in COUNT_GROUPS) == counting))
+def _alias_pattern(aliases: list[str]) -> re.Pattern[str]:
+    return re.compile(trie_regex(aliases))
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """A document's indicator aliases, compiled once: counts take counting indicators only,
+    amounts and rates the others."""
+
+    codes: dict[str, str]
+    every: re.Pattern[str]
+    counting: re.Pattern[str]
+    other: re.Pattern[str]
+
+    def for_unit(self, unit: str) -> re.Pattern[str]:
+        return self.counting if unit == "count" else self.other
 
 
 @cache
-def _alias_pattern(aliases: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(a) for a in longest_first([a for a, _ in aliases])))
+def compile_aliases(definitions: tuple[tuple[str, str], ...] = ()) -> Aliases:
+    codes = {**base_aliases(), **dict(definitions)}
+    counting = [a for a, c in codes.items() if _indicator_groups().get(c) in COUNT_GROUPS]
+    return Aliases(codes, _alias_pattern(list(codes)), _alias_pattern(counting),
+                   _alias_pattern([a for a in codes if a not in set(counting)]))
 
 
 @cache
@@ -78,16 +94,16 @@ def _compiled(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str]], ...]:
     return tuple((row, re.compile(row["pattern"])) for row in rule_table(table))
 
 
-def document_aliases(text: str) -> dict[str, str]:
+def document_aliases(text: str) -> Aliases:
     """The codelist's aliases plus the document's own abbreviations: 一般公共预算收入(以下简称
     财政收入) makes 财政收入 mean gpb_revenue in that document."""
-    aliases = dict(base_aliases())
+    definitions = {}
     for _, pattern in _compiled("definitions"):
         for m in pattern.finditer(text):
             term = next((a for a in longest_first(list(base_aliases())) if m.group("term").endswith(a)), None)
             if term:
-                aliases[m.group("alias")] = base_aliases()[term]
-    return aliases
+                definitions[m.group("alias")] = base_aliases()[term]
+    return compile_aliases(tuple(sorted(definitions.items())))
 
 
 def report_phase(passages: list[dict]) -> str | None:
@@ -101,13 +117,22 @@ def report_phase(passages: list[dict]) -> str | None:
 
 # --- text helpers ----------------------------------------------------------------------------
 
+@lru_cache(maxsize=8)
+def _clause_breaks(text: str) -> list[int]:
+    """Offsets of the text's clause-ending punctuation, once per text."""
+    return [i for i, ch in enumerate(text) if ch in CLAUSE_BREAKS]
+
+
 def _clause_start(text: str, position: int) -> int:
-    return max(text.rfind(ch, 0, position) for ch in CLAUSE_BREAKS) + 1
+    breaks = _clause_breaks(text)
+    index = bisect.bisect_left(breaks, position)
+    return breaks[index - 1] + 1 if index else 0
 
 
 def _clause_end(text: str, position: int) -> int:
-    ends = [i for i in (text.find(ch, position) for ch in CLAUSE_BREAKS) if i >= 0]
-    return min(ends, default=len(text))
+    breaks = _clause_breaks(text)
+    index = bisect.bisect_left(breaks, position)
+    return breaks[index] if index < len(breaks) else len(text)
 
 
 def _masked_subjects(text: str) -> str:
@@ -183,27 +208,41 @@ def rank_of(scope: str) -> int | None:
     return int(m.group("count")) if m else None
 
 
+@lru_cache(maxsize=8)
+def _owner_candidates(text: str, within: str | None) -> tuple[list[int], list[tuple[int, int, str]]]:
+    """Every owner a text names — scope words (全国, 全省) as their rule's scope, regions as
+    codes — found once per text, with start offsets for bisecting. Names right after 比/较/于/居
+    are benchmarks and left out."""
+    found = [(m.start(), m.end(), "scope:" + row["owner"])
+             for row in rule_table("owners") for m in re.finditer(row["word"], text)]
+    found += region_mentions(text, within)
+    found = sorted(f for f in found if not text[max(0, f[0] - 2):f[0]].endswith(OWNER_BLOCKERS))
+    return [f[0] for f in found], found
+
+
 def _owner_mentions(text: str, start: int, limit: int, default: str | None,
-                    within: str | None) -> list[tuple[int, int, str]]:
-    text = _masked_subjects(text[:limit])
-    owners = {row["word"]: row["owner"] for row in rule_table("owners")}
-    found = [(start + m.start(), start + m.end(), _scope_codes(default)[owner])
-             for word, owner in owners.items() for m in re.finditer(word, text[start:limit])]
-    found += [(s + start, e + start, code) for s, e, code in region_mentions(text[start:limit], within)]
-    return [f for f in sorted(found)
-            if f[2] and not text[max(0, f[0] - 2):f[0]].endswith(OWNER_BLOCKERS)]
+                    within: str | None) -> list[str]:
+    """Owner codes named between start and limit, in reading order."""
+    starts, found = _owner_candidates(text, within)
+    codes = []
+    for s, e, owner in found[bisect.bisect_left(starts, start):bisect.bisect_left(starts, limit)]:
+        code = _scope_codes(default)[owner[6:]] if owner.startswith("scope:") else owner
+        if e <= limit and code:
+            codes.append((s, code))
+    return codes
 
 
 def owner_region(text: str, sentence_start: int, start: int, limit: int, default: str | None,
                  within: str | None) -> str | None:
-    """An explicit owner before the figure (全国, 全省, a named city) overrides the article's
-    region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
-    Names after 比/较/高于/居 are benchmarks, not owners."""
+    """`text` is the document with non-subject phrases (datelines among them) blanked."""
+    # An explicit owner before the figure (全国, 全省, a named city) overrides the article's
+    # region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
+    # Names after 比/较/高于/居 are benchmarks, not owners.
     found = _owner_mentions(text, _clause_start(text, start), limit, default, within)
     if not found:
         found = [f for f in _owner_mentions(text, sentence_start, limit, default, within)
                  if f[0] - sentence_start <= SENTENCE_OPENING]
-    return found[-1][2] if found else default
+    return found[-1][1] if found else default
 
 
 def phase_of(text: str, match: Match, measure: str, indicator: str | None, report: str | None) -> str | None:
@@ -235,7 +274,7 @@ class ListedItem:
     region: str | None
 
 
-def respectively(text: str, aliases: dict[str, str], within: str | None) -> list[ListedItem]:
+def respectively(text: str, aliases: Aliases, within: str | None) -> list[ListedItem]:
     """Items listed before 分别 (收入和支出分别增长A%、B%; 锡林郭勒与赤峰…分别为A和B). An item
     that shortens the one before it (支出 after 一般公共预算收入) is completed from it."""
     position = text.find("分别")
@@ -245,37 +284,32 @@ def respectively(text: str, aliases: dict[str, str], within: str | None) -> list
     regions = region_mentions(lead, within)
     if len(regions) >= 2:
         return [ListedItem(None, code) for _, _, code in regions]
-    pattern = _alias_pattern(tuple(sorted(aliases.items())))
+    pattern, codes = aliases.every, aliases.codes
     items: list[ListedItem] = []
     for item in (i for i in re.split(r"和|与|及|、|以及", lead) if i):
         found = list(pattern.finditer(item))
         previous = items[-1].indicator[1] if items and items[-1].indicator else None
         completed = previous[:-len(item)] + item if previous and len(previous) > len(item) else None
         if found:
-            items.append(ListedItem((aliases[found[-1].group()], found[-1].group()), None))
+            items.append(ListedItem((codes[found[-1].group()], found[-1].group()), None))
         else:
-            items.append(ListedItem((aliases[completed], item) if completed in aliases else None, None))
+            items.append(ListedItem((codes[completed], item) if completed in codes else None, None))
     return items
 
 
-def indicator_of(text: str, match: Match, measure: Measure, aliases: dict[str, str],
+def indicator_of(masked: str, match: Match, measure: Measure, aliases: Aliases,
                  sentence_start: int) -> tuple[str, str] | None:
     """The nearest indicator alias: for a share, the one before 占; for a count, the noun after
-    it; else the one before the number in the sentence."""
-    usable = dict(aliases_for(match.unit, aliases))
-    if not usable:
-        return None
-    pattern, aliases = _alias_pattern(tuple(sorted(usable.items()))), usable
-    masked = _masked_subjects(text)
+    it; else the one before the number in the sentence. `masked` is the document's text with
+    non-subject phrases blanked."""
+    pattern = aliases.for_unit(match.unit)
     if match.unit == "count":
-        after = pattern.search(masked, match.end, _clause_end(text, match.end))
+        after = pattern.search(masked, match.end, _clause_end(masked, match.end))
         if after:
-            return aliases[after.group()], after.group()
-    end = match.start
-    if measure.name == "share" and measure.cue_start is not None:
-        end = measure.cue_start
+            return aliases.codes[after.group()], after.group()
+    end = measure.cue_start if measure.name == "share" and measure.cue_start is not None else match.start
     found = _nearest_alias(pattern, masked, sentence_start, end)
-    return (aliases[found.group()], found.group()) if found else None
+    return (aliases.codes[found.group()], found.group()) if found else None
 
 
 def figure_id(document_id: str, start: int, end: int) -> str:
@@ -322,7 +356,7 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
         position = len(find_figures(text[listed:match.start]))
         item = spread[position] if position < len(spread) else None
     found = (item.indicator if item else None) \
-        or indicator_of(text, match, measure, context.aliases, sentence_start)
+        or indicator_of(context.masked, match, measure, context.aliases, sentence_start)
     if found is None and match.unit != "count" \
             and not NAMED_SUBJECT.search(text[_clause_start(text, match.start):match.start]):
         found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
@@ -333,7 +367,7 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
         else match.start
     region = passage["region_code"]
     owner = (item.region if item else None) or owner_region(
-        text, sentence_start, match.start, limit, region, document["region_code"] or region)
+        context.masked, sentence_start, match.start, limit, region, document["region_code"] or region)
     period = period_before(periods, match.start - passage["char_start"]) or context.section.period
     phase = phase_of(text, match, measure.name, indicator, context.report_phase)
     if period and phase in ("budget", "adjusted_budget"):
@@ -381,18 +415,19 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext) ->
             rows.append(_figure_row(document, passage, match, sentence.group(), sentence_start,
                                     spread, context, state, periods))
     if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):
-        lead_alias = _nearest_alias(_alias_pattern(tuple(sorted(context.aliases.items()))),
-                                    _masked_subjects(passage["text"]), 0, len(passage["text"]))
+        lead_alias = _nearest_alias(context.aliases.every, context.masked, passage["char_start"],
+                                    passage["char_end"])
         context.section = Section(
             periods[-1].period if periods else context.section.period,
-            (context.aliases[lead_alias.group()], lead_alias.group()) if lead_alias else context.section.indicator)
+            (context.aliases.codes[lead_alias.group()], lead_alias.group()) if lead_alias
+            else context.section.indicator)
     return rows
 
 
 def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
     """All figures of one document as figures rows, in reading order."""
     context = DocumentContext(document["reference_year"], document_aliases(document["text"]),
-                              report_phase(passages))
+                              report_phase(passages), _masked_subjects(document["text"]))
     rows, article = [], None
     for passage in passages:
         if passage["article_no"] != article:

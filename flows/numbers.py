@@ -20,6 +20,7 @@ from flows.rules import longest_first, rule_table
 CJK_IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")
 BARE_MONEY_MULTIPLIERS = {"亿", "万亿"}  # 收入2293亿: money even without 元
 CN_DIGITS = "零〇一二两三四五六七八九十廿百千万亿点"
+CN_LEADING = "零〇一二两三四五六七八九十廿百千"  # a Chinese number starts with one of these
 ARABIC = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 
 
@@ -68,9 +69,9 @@ def _arabic_pattern() -> re.Pattern[str]:
 @cache
 def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     money_units = "万亿元|亿元|千万元|百万元|万元|元"
-    before = rf"(?<![{CN_DIGITS}几数第上成每])"
+    before = rf"(?<![0-9.{CN_DIGITS}几数第上成每])"
     return (re.compile(rf"百分之(?P<cn>[{CN_DIGITS}]+)"),
-            re.compile(rf"{before}(?P<cn>[{CN_DIGITS}．.]+?)(?P<unit>{money_units}|万亿|亿)"))
+            re.compile(rf"{before}(?P<cn>[{CN_LEADING}][{CN_DIGITS}．.]*?)(?P<unit>{money_units}|万亿|亿)"))
 
 
 def qualifier(text: str, start: int, end: int, inside: str | None) -> str:

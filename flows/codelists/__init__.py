@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from flows.rules import rule_table
+from flows.rules import WordFinder, rule_table
 
 CODELIST_DIR = Path(__file__).parent
 NATION_CODE = "100000"
@@ -62,7 +62,7 @@ def choose_region(codes: list[str], within: str | None = None) -> str | None:
 
 
 @cache
-def _mention_pattern() -> re.Pattern[str]:
+def _mention_finder() -> WordFinder:
     """Names a text may mention a region by: full names at every level, and short names of
     provinces and prefectures (county short names are too often ordinary words)."""
     names = set()
@@ -72,7 +72,7 @@ def _mention_pattern() -> re.Pattern[str]:
         names.add(row["name"])
         if row["level"] in ("province", "prefecture") and len(row["short_name"]) >= 2:
             names.add(row["short_name"])
-    return re.compile("|".join(sorted(names, key=lambda n: (-len(n), n))))
+    return WordFinder(list(names))
 
 
 @cache
@@ -84,10 +84,10 @@ def region_mentions(text: str, within: str | None = None) -> list[tuple[int, int
     """(start, end, code) of every unambiguous region name in the text; names that are part of
     a street's or a station's name (安顺路) are not mentions of the region."""
     found = []
-    for match in _mention_pattern().finditer(text):
-        if text.startswith(_place_suffixes(), match.end()):
+    for start, end in _mention_finder().finditer(text):
+        if text.startswith(_place_suffixes(), end):
             continue
-        code = choose_region(resolve_region(match.group()), within)
+        code = choose_region(resolve_region(text[start:end]), within)
         if code:
-            found.append((match.start(), match.end(), code))
+            found.append((start, end, code))
     return found
