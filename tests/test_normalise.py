@@ -121,3 +121,145 @@ def test_figure_ids_depend_on_document_and_span_only():
     a = figures("税收收入80亿元。")[0]["figure_id"]
     b = figures("税收收入80亿元，增长3%。")[0]["figure_id"]
     assert a == b and len(a) == 16
+
+
+# --- numbers written in Chinese, mixed, signed ------------------------------------------------
+
+@pytest.mark.parametrize("text, value_text, value, unit", [
+    ("全年收入突破一万亿元。", "一万亿元", 1e12, "CNY"),
+    ("支出两千三百亿元。", "两千三百亿元", 2.3e11, "CNY"),
+    ("占比达到百分之二十七点四三。", "百分之二十七点四三", 27.43, "percent"),
+    ("收入一七八〇．四〇亿元。", "一七八〇．四〇亿元", 1.7804e11, "CNY"),
+    ("收入405亿9,629万元。", "405亿9,629万元", 40596290000.0, "CNY"),
+    ("收入25亿8千万元。", "25亿8千万元", 2580000000.0, "CNY"),
+    ("税收收入4百亿元。", "4百亿元", 4e10, "CNY"),
+    ("两市收入均在百亿以上运行。", "百亿", 1e10, "CNY"),
+])
+def test_chinese_and_mixed_numerals(text, value_text, value, unit):
+    row = only(text)
+    assert (row["value_text"], row["unit"]) == (value_text, unit)
+    assert row["value"] == pytest.approx(value)
+
+
+def test_a_negative_rate_keeps_its_sign():
+    row = only("鄂尔多斯收入同比增长-12.1%。")
+    assert (row["value_text"], row["value"], row["measure"]) == ("-12.1%", -12.1, "growth")
+
+
+# --- periods ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, start, end", [
+    ("2022年1—5月，全市税收收入80亿元。", "2022-01-01", "2022-05-31"),
+    ("今年二季度，财政收入增长7.1%。", "2023-04-01", "2023-06-30"),
+    ("元至5月，全市税收收入80亿元。", "2023-01-01", "2023-05-31"),
+    ("前7月，全市税收收入80亿元。", "2023-01-01", "2023-07-31"),
+    ("前两个月，全市税收收入80亿元。", "2023-01-01", "2023-02-28"),
+    ("前三季度，全市税收收入80亿元。", "2023-01-01", "2023-09-30"),
+    ("上半年，全市税收收入80亿元。", "2023-01-01", "2023-06-30"),
+    ("截至6月底，下达转移支付80亿元。", "2023-01-01", "2023-06-30"),
+    ("4月，一般公共预算收入累计完成80亿元。", "2023-01-01", "2023-04-30"),
+    ("4月份，全国一般公共预算收入80亿元。", "2023-04-01", "2023-04-30"),
+    ("去年全市税收收入80亿元，比上年增长3%。", "2022-01-01", "2022-12-31"),
+    ("“十一五”时期(2006—2010年)，支出年均增长21.4%。", "2006-01-01", "2010-12-31"),
+])
+def test_periods_resolve_against_the_reference_year(text, start, end):
+    row = figures(text)[0]
+    assert (str(row["period_start"]), str(row["period_end"])) == (start, end)
+
+
+def test_an_explicit_year_holds_for_the_rest_of_the_paragraph():
+    rows = figures("2021年，来源于辖区的财政收入超过1万亿元。全年新增减税降费734亿元。")
+    assert {(str(r["period_start"]), str(r["period_end"])) for r in rows} == {("2021-01-01", "2021-12-31")}
+
+
+def test_a_comparison_with_last_year_is_not_a_period():
+    row = only("税收收入比上年增长3%。")
+    assert row["period_start"] is None
+
+
+def test_a_heading_period_carries_into_its_section():
+    text = "一、2022年预算执行情况\n全县一般公共预算收入完成2.8亿元。"
+    document, passages = _document(text.split("\n"))
+    rows = extract_figures(document, passages)
+    assert (str(rows[0]["period_start"]), str(rows[0]["period_end"])) == ("2022-01-01", "2022-12-31")
+
+
+def test_budget_amounts_cover_the_whole_budget_year():
+    rows = figures("4月，一般公共预算收入累计完成24627万元，完成年初预算数60999万元的40.4%。")
+    budget = next(r for r in rows if r["value_text"] == "60999万元")
+    assert budget["phase"] == "budget"
+    assert (str(budget["period_start"]), str(budget["period_end"])) == ("2023-01-01", "2023-12-31")
+
+
+# --- indicators, lists, regions, phases ------------------------------------------------------
+
+def test_respectively_maps_each_rate_to_its_item():
+    growth = figures("全省一般公共预算收入和支出分别增长4.53%、9.97%。")
+    assert [(r["indicator"], r["measure"]) for r in growth] == [
+        ("gpb_revenue", "growth"), ("gpb_expenditure", "growth")]
+
+
+def test_respectively_maps_amounts_to_named_regions():
+    rows = figures("锡林郭勒与赤峰财政收入均在百亿以上运行，分别为117.40亿元和110.29亿元。",
+                   region_code="150000")
+    assert [r["region_code"] for r in rows if r["value_text"].startswith("1")] == ["152500", "150400"]
+
+
+def test_a_document_abbreviation_defines_an_indicator():
+    rows = figures("一般公共预算收入(以下简称财政收入)稳步增长。全市财政收入80亿元。")
+    assert rows[0]["indicator"] == "gpb_revenue"
+
+
+def test_qualifying_phrases_are_not_subjects():
+    row = figures("全市税收收入282.5亿元，扣除留抵退税因素后增长1.3%。")[1]
+    assert row["indicator"] == "tax_revenue"
+
+
+def test_the_subject_of_a_share_stands_before_zhan():
+    row = only("税收收入占一般公共预算收入的比重为83%。")
+    assert (row["measure"], row["indicator"]) == ("share", "tax_revenue")
+
+
+def test_sub_items_after_qizhong_take_their_own_indicator():
+    rows = figures("全市一般公共预算收入416亿元，其中，税收收入282.5亿元，非税收入133.5亿元。")
+    assert [r["indicator"] for r in rows] == ["gpb_revenue", "tax_revenue", "nontax_revenue"]
+
+
+def test_an_elided_subject_carries_from_the_lead():
+    text = "回望一下各盟市财政收入完成数据：\n1.鄂尔多斯(650.80亿元 同比增长-12.1%下同)、2.呼和浩特(192.10亿元 8.6%)。"
+    document, passages = _document(text.split("\n"), region="150000")
+    rows = extract_figures(document, passages)
+    assert [(r["value_text"], r["indicator"], r["region_code"], r["measure"]) for r in rows] == [
+        ("650.80亿元", "fiscal_revenue", "150600", "level"), ("-12.1%", "fiscal_revenue", "150600", "growth"),
+        ("192.10亿元", "fiscal_revenue", "150100", "level"), ("8.6%", "fiscal_revenue", "150100", "growth")]
+
+
+def test_national_figures_and_benchmarks_are_not_the_articles_region():
+    nation = only("全国一般公共预算收入80亿元。", region_code="370200")
+    assert nation["region_code"] == "100000"
+    gap = only("收入增幅高于全省平均水平1.2个百分点。", region_code="370200")
+    assert (gap["region_code"], gap["benchmark_region_code"], gap["measure"]) == ("370200", "370000", "gap")
+
+
+def test_a_street_named_after_a_city_is_no_mention_of_it():
+    row = only("对安顺路打通等20多个大项目落实资金。", region_code="370200")
+    assert row["region_code"] == "370200"
+
+
+def test_phase_comes_from_the_report_when_the_sentence_is_silent():
+    document, passages = _document(["2023年市级财政决算情况", "全市一般公共预算收入138.9亿元。"])
+    assert extract_figures(document, passages)[0]["phase"] == "final_accounts"
+    document, passages = _document(["全市新闻", "新增债券36亿元，一般公共预算收入138.9亿元。"])
+    assert [r["phase"] for r in extract_figures(document, passages)] == [None, "execution"]
+
+
+def _document(lines: list[str], region: str | None = None) -> tuple[dict, list[dict]]:
+    text = "\n".join(lines)
+    passages, offset = [], 0
+    for number, line in enumerate(lines, start=1):
+        kind = "heading" if len(line) < 20 and not line.endswith("。") else "paragraph"
+        passages.append({"document_id": "d", "passage_no": number, "page": None, "kind": kind,
+                         "article_no": 1, "region_code": region, "char_start": offset,
+                         "char_end": offset + len(line), "text": line})
+        offset += len(line) + 1
+    return {"document_id": "d", "text": text, "region_code": region, "reference_year": 2023}, passages
