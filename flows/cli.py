@@ -47,11 +47,36 @@ def build_parser() -> argparse.ArgumentParser:
                      help="give up on a URL that does not answer within this (default: 30)")
     run.add_argument("--fetch-retries", type=int, default=3, metavar="N",
                      help="retry failed fetches this many times, backing off (default: 3)")
+    run.add_argument("--release", type=Path, metavar="DIR", dest="releases",
+                     help="after publishing, also write an immutable release into DIR "
+                          "(DIR/YYYY.MM.DD with diff.json and CHANGELOG.md; DIR/latest points at it)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+
+    check = commands.add_parser(
+        "validate", help="re-validate a published package",
+        description="Re-validate a published package: the descriptor, every file's bytes and "
+                    "sha256, types, keys, and the provenance of every figure. Exit status: 0 "
+                    "valid, 1 invalid (the failures are named), 2 usage error.")
+    check.add_argument("package", type=Path, metavar="DIR", help="the folder with datapackage.json")
+
+    rel = commands.add_parser(
+        "release", help="release a published package",
+        description="Copy a published, re-validated package into an immutable, versioned release "
+                    "(CalVer YYYY.MM.DD, .2 for a second release the same day) with diff.json and "
+                    "a CHANGELOG.md entry against the previous release, and point DIR/latest at it.")
+    rel.add_argument("--out", type=Path, required=True, metavar="DIR", help="the releases folder")
+    rel.add_argument("--package", type=Path, default=DEFAULT_OUT, metavar="PKG",
+                     help=f"the published package to release (default: {DEFAULT_OUT})")
     return parser
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
+    if args.command == "validate":
+        return None if (args.package / "datapackage.json").is_file() else \
+            f"{args.package} holds no datapackage.json"
+    if args.command == "release":
+        return None if (args.package / "datapackage.json").is_file() else \
+            f"--package {args.package} holds no datapackage.json"
     for source in args.sources:
         if not Path(source).exists():
             return f"SOURCE {source} does not exist"
@@ -80,7 +105,8 @@ def run_command(args: argparse.Namespace) -> int:
             inputs, str(out), str(args.manifest.resolve()) if args.manifest else None,
             raw_store=str(args.raw_store.resolve()) if args.raw_store else None,
             max_bytes=args.max_bytes, fetch_timeout=args.fetch_timeout,
-            fetch_retries=args.fetch_retries)
+            fetch_retries=args.fetch_retries,
+            releases=str(args.releases.resolve()) if args.releases else None)
     except Exception as exc:  # any failure: report it, publish nothing
         kept = f"the previous package in {out} is untouched" if out.exists() else "nothing was published"
         print(f"cnfiscal run failed: {exc}\n{kept}", file=sys.stderr)
@@ -90,6 +116,38 @@ def run_command(args: argparse.Namespace) -> int:
           f"{summary['rejections']} rejections in {elapsed:.1f} s\n"
           f"package: {summary['package']}\n"
           f"duckdb:  {summary['duckdb']}")
+    if summary["release"]:
+        print(f"release: {summary['release']}")
+    return EXIT_OK
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    from flows.records import PipelineError
+    from flows.validate import validate_package
+
+    try:
+        report = validate_package(args.package, None)
+    except PipelineError as exc:
+        print(f"cnfiscal validate: {args.package} is INVALID\n{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    rows = report["summary"]["rows"]
+    print(f"cnfiscal validate: {args.package} is valid ({rows['documents']} documents, "
+          f"{rows['figures']} figures; every file matches its sha256)")
+    return EXIT_OK
+
+
+def release_command(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from flows.records import PipelineError
+    from flows.release import make_release
+
+    try:
+        released = make_release(args.package, args.out, dt.datetime.now(dt.timezone.utc).date())
+    except PipelineError as exc:
+        print(f"cnfiscal release failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"release: {released}\nlatest:  {args.out / 'latest'} -> {released.name}")
     return EXIT_OK
 
 
@@ -102,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     problem = _usage_problem(args)
     if problem:
         parser.exit(EXIT_USAGE, f"cnfiscal {args.command}: error: {problem}\n")
-    return run_command(args)
+    return {"run": run_command, "validate": validate_command, "release": release_command}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -87,3 +87,17 @@ def duckdb_ddl(resource: str) -> list[str]:
         for f in schema["fields"]
     ]
     return statements
+
+
+@cache
+def views() -> list[dict[str, Any]]:
+    """The DuckDB views of schemas/views.json: name, description, SQL and column comments."""
+    return json.loads((PROJECT_ROOT / "schemas" / "views.json").read_text(encoding="utf-8"))["views"]
+
+
+def duckdb_view_ddl(view: dict[str, Any]) -> list[str]:
+    """CREATE VIEW and COMMENT ON statements for one view."""
+    return ([f'CREATE VIEW "{view["name"]}" AS {view["sql"]}',
+             f'COMMENT ON VIEW "{view["name"]}" IS {sql_literal(view["description"])}']
+            + [f'COMMENT ON COLUMN "{view["name"]}"."{column}" IS {sql_literal(text)}'
+               for column, text in view["columns"].items()])

@@ -6,22 +6,49 @@ and rows, never open connections.
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 from prefect.tasks import exponential_backoff
 
-from flows import clean, extract, fetch, load, normalise, publish, sources, validate
+from flows import clean, extract, fetch, load, normalise, publish, release, sources, validate
 from flows.records import RawDocument, Rejection, Source
 
-step = task(cache_policy=NO_CACHE)  # rows are large; hashing them for a cache key is waste
 DEFAULT_MAX_BYTES = 50_000_000
+TEST_HOOK = "CNFISCAL_TEST_HOOK"  # kill:<step> or pause:<step>:<seconds>, for the crash tests
 
 
-@step(name="fetch")
+def _test_hook(name: str) -> None:
+    """Let tests crash (SIGKILL to the whole process group) or stall a run as a step begins."""
+    action, _, rest = os.environ.get(TEST_HOOK, "").partition(":")
+    target, _, seconds = rest.partition(":")
+    if target == name and action == "kill":
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    if target == name and action == "pause":
+        time.sleep(float(seconds))
+
+
+def step(name: str, **options):
+    """A thin Prefect task around a step function; rows are large, so no input hashing."""
+    def wrap(function):
+        @functools.wraps(function)
+        def run(*args, **kwargs):
+            _test_hook(name)
+            return function(*args, **kwargs)
+        return task(name=name, cache_policy=NO_CACHE, **options)(run)
+    return wrap
+
+
+@step("fetch")
 def fetch_step(items: list[Source], store: Path, timeout: float, max_bytes: int,
                retries: int) -> tuple[list[Source], list[Rejection]]:
     # Transient failures raise until the last attempt, so Prefect retries the batch; what was
@@ -30,70 +57,83 @@ def fetch_step(items: list[Source], store: Path, timeout: float, max_bytes: int,
     return fetch.fetch_sources(items, fetch.RawStore(store), timeout, max_bytes, final_attempt)
 
 
-@step(name="extract")
+@step("extract")
 def extract_step(items: list[Source], store: Path, max_bytes: int
                  ) -> tuple[list[RawDocument], list[Rejection]]:
     return extract.extract(items, fetch.RawStore(store), max_bytes)
 
 
-@step(name="clean")
+@step("clean")
 def clean_step(raws: list[RawDocument]) -> tuple[list[dict], list[dict], list[Rejection]]:
     return clean.clean(raws)
 
 
-@step(name="normalise")
+@step("normalise")
 def normalise_step(documents: list[dict], passages: list[dict]) -> list[dict]:
     return normalise.normalise(documents, passages)
 
 
-@step(name="stage")
+@step("stage")
 def stage_step(documents: list[dict], passages: list[dict], figures: list[dict],
-               rejections: list[Rejection], out: Path) -> Path:
-    staging = publish.new_staging_dir(out)
+               rejections: list[Rejection], staging: Path) -> Path:
     tables = publish.build_tables(documents, passages, figures, [r.row() for r in rejections])
-    publish.stage_package(tables, staging)
-    return staging
+    tables = publish.with_flags(tables, validate.figure_flags(tables))
+    return publish.stage_package(tables, staging)
 
 
-@step(name="validate")
+@step("validate")
 def validate_step(staging: Path, input_uris: list[str]) -> dict:
-    return validate.validate_package(staging, input_uris)
+    report = validate.validate_package(staging, input_uris)
+    create_markdown_artifact(validate.markdown_report(report), key="validation-report",
+                             description="cnfiscal validation report")
+    return report
 
 
-@step(name="load")
+@step("load")
 def load_step(staging: Path) -> Path:
     return load.load_duckdb(staging)
 
 
-@step(name="publish")
+@step("publish")
 def publish_step(staging: Path, out: Path) -> Path:
     return publish.swap_in(staging, out)
+
+
+@step("release")
+def release_step(package: Path, releases: Path) -> Path:
+    return release.make_release(package, releases, dt.datetime.now(dt.timezone.utc).date())
 
 
 @flow(name="cnfiscal-run")
 def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                  raw_store: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  fetch_timeout: float = 30.0, fetch_retries: int = 3,
-                 fetch_backoff: float = 2.0) -> dict:
+                 fetch_backoff: float = 2.0, releases: str | None = None) -> dict:
     """Turn the sources into a validated package at `out`; the previous package survives any failure."""
     out_dir = Path(out)
     store = Path(raw_store) if raw_store else out_dir.parent / "raw-store"
-    found, refused = sources.discover_sources([Path(i) for i in inputs],
-                                              Path(manifest) if manifest else None)
-    fetcher = fetch_step.with_options(retries=fetch_retries,
-                                      retry_delay_seconds=exponential_backoff(backoff_factor=fetch_backoff))
-    fetched, fetch_rejections = fetcher(found, store, fetch_timeout, max_bytes, fetch_retries)
-    raws, extract_rejections = extract_step(fetched, store, max_bytes)
-    documents, passages, clean_rejections = clean_step(raws)
-    figures = normalise_step(documents, passages)
-    rejections = refused + fetch_rejections + extract_rejections + clean_rejections
-    staging = stage_step(documents, passages, figures, rejections, out_dir)
-    try:
-        validate_step(staging, [s.source_uri for s in found] + [r.source_uri for r in refused])
-        load_step(staging)
-        package = publish_step(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with publish.publish_lock(out_dir):
+        publish.remove_stale_builds(out_dir)
+        found, refused = sources.discover_sources([Path(i) for i in inputs],
+                                                  Path(manifest) if manifest else None)
+        fetcher = fetch_step.with_options(retries=fetch_retries,
+                                          retry_delay_seconds=exponential_backoff(backoff_factor=fetch_backoff))
+        fetched, fetch_rejections = fetcher(found, store, fetch_timeout, max_bytes, fetch_retries)
+        raws, extract_rejections = extract_step(fetched, store, max_bytes)
+        documents, passages, clean_rejections = clean_step(raws)
+        figures = normalise_step(documents, passages)
+        rejections = refused + fetch_rejections + extract_rejections + clean_rejections
+        staging = publish.new_staging_dir(out_dir)
+        try:
+            stage_step(documents, passages, figures, rejections, staging)
+            validate_step(staging, [s.source_uri for s in found] + [r.source_uri for r in refused])
+            load_step(staging)
+            package = publish_step(staging, out_dir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        released = release_step(package, Path(releases)) if releases else None
     return {"documents": len(documents), "figures": len(figures), "rejections": len(rejections),
             "package": str(package / "datapackage.json"),
-            "duckdb": str(package / publish.DUCKDB_NAME)}
+            "duckdb": str(package / publish.DUCKDB_NAME),
+            "release": str(released) if released else None}

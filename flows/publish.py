@@ -1,18 +1,21 @@
-"""Publish: write the package's files into a staging folder, then swap it in for --out.
+"""Publish: write the package's files into a build folder, then point --out at it.
 
-The staging folder sits beside --out; it replaces --out only after validation, so a failed run
-leaves the previous package untouched. Everything written here is a pure function of the rows
+Builds sit beside --out (in .<name>.builds/); --out becomes a symlink to a build only after
+validation, in one atomic rename, so a failed or killed run leaves the previous package untouched. Everything written here is a pure function of the rows
 (sorted by primary key) and SOURCE_DATE_EPOCH, so two runs on the same inputs give the same bytes.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ import pyarrow.parquet as pq
 
 from flows.codelists import read_codelist
 from flows.metadata import arrow_schema, dataset_descriptor, resource_names, table_schema
+from flows.records import PipelineError
 
 DUCKDB_NAME = "cnfiscal.duckdb"
 
@@ -29,7 +33,7 @@ def build_tables(documents: list[dict], passages: list[dict], figures: list[dict
                  rejections: list[dict]) -> dict[str, pa.Table]:
     """Every resource as an Arrow table typed from schemas/, rows sorted by primary key."""
     rows = {"documents": documents, "passages": passages, "figures": figures,
-            "rejections": rejections,
+            "rejections": rejections, "figure_flags": [],
             "indicators": read_codelist("indicators").to_pylist(),
             "regions": read_codelist("regions").to_pylist()}
     tables = {}
@@ -38,6 +42,11 @@ def build_tables(documents: list[dict], passages: list[dict], figures: list[dict
         ordered = sorted(rows[name], key=lambda r: tuple(r[k] for k in key))
         tables[name] = pa.Table.from_pylist(ordered, schema=arrow_schema(name))
     return tables
+
+
+def with_flags(tables: dict[str, pa.Table], flags: list[dict]) -> dict[str, pa.Table]:
+    """The tables with figure_flags filled in (its rows come from validation)."""
+    return {**tables, "figure_flags": pa.Table.from_pylist(flags, schema=arrow_schema("figure_flags"))}
 
 
 def _csv_cell(value: Any) -> str:
@@ -109,30 +118,70 @@ def package_descriptor(staging: Path) -> dict[str, Any]:
 
 
 def stage_package(tables: dict[str, pa.Table], staging: Path) -> Path:
-    """Write data files and datapackage.json into the staging folder."""
-    write_resource_files(tables, staging)
-    descriptor_path = staging / "datapackage.json"
-    descriptor_path.write_text(
-        json.dumps(package_descriptor(staging), ensure_ascii=False, indent=2) + "\n",
-        encoding="utf-8")
-    return descriptor_path
+    """Write data files and datapackage.json into the staging folder; returns the folder."""
+    try:
+        write_resource_files(tables, staging)
+        descriptor_path = staging / "datapackage.json"
+        descriptor_path.write_text(
+            json.dumps(package_descriptor(staging), ensure_ascii=False, indent=2) + "\n",
+            encoding="utf-8")
+    except OSError as exc:
+        raise PipelineError(f"writing the package failed: {exc.strerror} ({exc.filename})") from exc
+    return staging
+
+
+def builds_dir(out: Path) -> Path:
+    """Where builds of --out live: --out itself is a symlink to the published one."""
+    return out.parent / f".{out.name}.builds"
 
 
 def new_staging_dir(out: Path) -> Path:
-    """An empty folder beside --out (same file system, so the final swap is a rename)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; the published package is not
+    """An empty build folder beside --out (same file system, so publishing is one rename)."""
+    try:
+        builds_dir(out).mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="build-", dir=builds_dir(out)))
+        staging.chmod(0o755)  # mkdtemp makes it private; the published package is not
+    except OSError as exc:
+        raise PipelineError(f"cannot write beside {out}: {exc.strerror} ({exc.filename})") from exc
     return staging
 
 
 def swap_in(staging: Path, out: Path) -> Path:
-    """Replace --out with the validated staging folder; the old package is removed last."""
-    retired = None
-    if out.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.retired-", dir=out.parent))
-        os.replace(out, retired / out.name)
-    os.replace(staging, out)
-    if retired:
-        shutil.rmtree(retired)
+    """Publish a validated build: --out becomes a symlink to it in one atomic rename, so a
+    reader (or a crash) sees either the old package or the new one, never a mixture."""
+    link = out.parent / f".{out.name}.link-{uuid.uuid4().hex}"
+    os.symlink(os.path.relpath(staging, out.parent), link)
+    if out.exists() and not out.is_symlink():  # a package published before builds existed
+        os.replace(out, builds_dir(out) / f"legacy-{uuid.uuid4().hex}")
+    os.replace(link, out)
+    remove_stale_builds(out)
     return out
+
+
+def remove_stale_builds(out: Path) -> None:
+    """Delete builds and links that --out does not point to: what failed or killed runs left."""
+    current = out.resolve() if out.is_symlink() else None
+    if builds_dir(out).is_dir():
+        for build in builds_dir(out).iterdir():
+            if build.resolve() != current:
+                shutil.rmtree(build, ignore_errors=True)
+    for link in out.parent.glob(f".{out.name}.link-*"):
+        link.unlink(missing_ok=True)
+
+
+@contextmanager
+def publish_lock(out: Path):
+    """One run at a time per --out: a second run refuses at once with a clear message."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(out.parent / f".{out.name}.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise PipelineError(f"another cnfiscal run is publishing to {out}; "
+                            "try again when it has finished") from None
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()

@@ -1,25 +1,81 @@
-"""Validate: the gate between a staged package and its publication.
+"""Validate: the gate between a staged package and its publication, and the quality report.
 
-Frictionless checks the descriptor and every data file (types, constraints, primary and foreign
-keys, bytes and hashes); the pipeline's own checks run as SQL over the staged Parquet files.
-Any failure raises PipelineError naming the check, and nothing is published.
+Blocking checks: Frictionless over the descriptor and every data file (types, constraints,
+primary and foreign keys, bytes and sha256), and the pipeline's structural checks as SQL over
+the staged files (provenance, every input accounted for, pages, Parquet equal to CSV). Any
+failure raises PipelineError naming the check, and nothing is published.
+
+Plausibility checks never block: they flag figures (the figure_flags resource) and are counted in
+the report, with the conflicts between documents.
 """
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from frictionless import Package
 
-from flows.metadata import arrow_schema, resource_names
+from flows.metadata import arrow_schema, resource_names, views
 from flows.records import PipelineError
+from flows.rules import rule_table
 
 REPORT_NAME = "validation-report.json"
+MARKDOWN_REPORT_NAME = "validation-report.md"
 VOLATILE_KEYS = {"seconds", "time", "memory"}  # timings would make reports differ between runs
+GROWTH_TOLERANCE = 1.0  # percentage points between stated growth and growth implied by levels
+
+# Plausibility checks: (check, severity, SQL selecting figure_id and message). Not blocking.
+PLAUSIBILITY = [
+    ("growth_out_of_range", "warning", """
+        SELECT figure_id, 'growth of ' || value || '% lies outside -100…1000%' FROM figures
+        WHERE unit = 'percent' AND measure = 'growth' AND (value < -100 OR value > 1000)"""),
+    ("share_out_of_range", "warning", """
+        SELECT figure_id, measure || ' of ' || value || '% lies outside 0…200%' FROM figures
+        WHERE unit = 'percent' AND measure IN ('share', 'budget_completion')
+          AND (value < 0 OR value > 200)"""),
+    ("count_not_whole", "warning", """
+        SELECT figure_id, 'a count of ' || value || ' is not a whole, non-negative number'
+        FROM figures WHERE unit = 'count' AND measure = 'level' AND (value < 0 OR value <> floor(value))"""),
+    ("negative_level", "warning", """
+        SELECT figure_id, 'a level of ' || value || ' is negative' FROM figures
+        WHERE measure = 'level' AND value < 0"""),
+    ("period_reversed", "error", """
+        SELECT figure_id, 'the period starts (' || period_start || ') after it ends (' || period_end || ')'
+        FROM figures WHERE period_start > period_end"""),
+    ("period_out_of_range", "warning", """
+        SELECT f.figure_id, 'the period ' || f.period_start || '…' || f.period_end
+               || ' lies outside 1949…' || (d.reference_year + 1)
+        FROM figures f JOIN documents d USING (document_id)
+        WHERE year(f.period_start) < 1949 OR year(f.period_end) > d.reference_year + 1"""),
+    ("part_exceeds_whole", "warning", """
+        SELECT DISTINCT p.figure_id, p.indicator || ' (' || p.value_text || ') exceeds '
+               || w.indicator || ' (' || w.value_text || ') for the same region and period'
+        FROM figures p JOIN indicator_parts r ON p.indicator = r.part
+        JOIN figures w ON w.indicator = r.whole AND w.document_id = p.document_id
+         AND w.region_code = p.region_code AND w.period_start = p.period_start
+         AND w.period_end = p.period_end
+        WHERE p.unit = 'CNY' AND w.unit = 'CNY' AND p.measure = 'level' AND w.measure = 'level'
+          AND p.phase IS NOT DISTINCT FROM w.phase AND p.value > w.value"""),
+    ("growth_contradicts_levels", "warning", f"""
+        SELECT g.figure_id, 'growth of ' || g.value || '% but the levels given imply '
+               || round((cur.value / prev.value - 1) * 100, 1) || '%'
+        FROM figures g
+        JOIN figures cur ON cur.document_id = g.document_id AND cur.indicator = g.indicator
+         AND cur.region_code = g.region_code AND cur.period_start = g.period_start
+         AND cur.period_end = g.period_end AND cur.measure = 'level' AND cur.unit = 'CNY'
+        JOIN figures prev ON prev.document_id = g.document_id AND prev.indicator = g.indicator
+         AND prev.region_code = g.region_code AND prev.measure = 'level' AND prev.unit = 'CNY'
+         AND prev.period_start = g.period_start - INTERVAL 1 YEAR
+         AND prev.period_end = g.period_end - INTERVAL 1 YEAR AND prev.value > 0
+        WHERE g.unit = 'percent' AND g.measure = 'growth'
+          AND abs((cur.value / prev.value - 1) * 100 - g.value) > {GROWTH_TOLERANCE}"""),
+]
 
 
 def _without_volatile(value: Any) -> Any:
@@ -30,101 +86,157 @@ def _without_volatile(value: Any) -> Any:
     return value
 
 
-def frictionless_report(staging: Path) -> dict[str, Any]:
+def _connect(tables: dict[str, pa.Table | Path]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with each resource as a view (over Arrow tables or Parquet files)."""
+    con = duckdb.connect()
+    for name, table in tables.items():
+        relation = con.read_parquet(str(table)) if isinstance(table, Path) else con.from_arrow(table)
+        relation.create_view(name)
+    parts = pa.Table.from_pylist([dict(r) for r in rule_table("indicator_parts")])
+    con.from_arrow(parts).create_view("indicator_parts")
+    return con
+
+
+def figure_flags(tables: dict[str, pa.Table]) -> list[dict[str, str]]:
+    """figure_flags rows: every plausibility check's findings, one per figure and check (the
+    first message in sort order where a check finds several), in a stable order."""
+    flags: dict[tuple[str, str], dict[str, str]] = {}
+    with _connect({k: tables[k] for k in ("documents", "figures")}) as con:
+        for check, severity, sql in PLAUSIBILITY:
+            for figure_id, message in sorted(con.execute(sql).fetchall()):
+                flags.setdefault((figure_id, check), {"figure_id": figure_id, "check": check,
+                                                      "severity": severity, "message": message})
+    return [flags[key] for key in sorted(flags)]
+
+
+def frictionless_report(package_dir: Path) -> dict[str, Any]:
     """Frictionless validation of the descriptor and every resource, minus timings."""
-    package = Package(str(staging / "datapackage.json"))
-    report = package.validate()
-    return _without_volatile(report.to_dict())
+    return _without_volatile(Package(str(package_dir / "datapackage.json")).validate().to_dict())
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
-    return con.execute(sql, params or []).fetchall()
+def _check(name: str, problems: list, ok: str, failed: str) -> dict[str, Any]:
+    return {"check": name, "valid": not problems, "failures": len(problems),
+            "message": ok if not problems else f"{failed}: {', '.join(map(str, problems[:5]))}"}
 
 
-def provenance_check(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """documents.text[char_start:char_end] == value_text for every figure, and == text for
-    every passage."""
-    bad = _rows(con, """
-        SELECT 'figure ' || f.figure_id FROM figures f LEFT JOIN documents d USING (document_id)
-        WHERE d.text IS NULL
-           OR substring(d.text, f.char_start + 1, f.char_end - f.char_start) <> f.value_text
-        UNION ALL
-        SELECT 'passage ' || p.document_id || '/' || p.passage_no
-        FROM passages p LEFT JOIN documents d USING (document_id)
-        WHERE d.text IS NULL
-           OR substring(d.text, p.char_start + 1, p.char_end - p.char_start) <> p.text
-        ORDER BY 1""")
-    return {"check": "provenance", "valid": not bad, "failures": len(bad),
-            "message": "every figure's value_text and every passage's text is the text at its "
-            "offsets" if not bad else f"{len(bad)} rows differ from documents.text at their "
-            f"offsets, e.g. {', '.join(r[0] for r in bad[:5])}"}
+def structural_checks(package_dir: Path, input_uris: list[str] | None) -> list[dict[str, Any]]:
+    """The pipeline's blocking checks, as SQL over the package's Parquet files."""
+    data = package_dir / "data"
+    with _connect({n: data / f"{n}.parquet" for n in ("documents", "passages", "figures", "rejections")}) as con:
+        provenance = [r[0] for r in con.execute("""
+            SELECT 'figure ' || f.figure_id FROM figures f LEFT JOIN documents d USING (document_id)
+            WHERE d.text IS NULL
+               OR substring(d.text, f.char_start + 1, f.char_end - f.char_start) <> f.value_text
+            UNION ALL
+            SELECT 'passage ' || p.document_id || '/' || p.passage_no
+            FROM passages p LEFT JOIN documents d USING (document_id)
+            WHERE d.text IS NULL
+               OR substring(d.text, p.char_start + 1, p.char_end - p.char_start) <> p.text
+            ORDER BY 1""").fetchall()]
+        pages = [r[0] for r in con.execute("""
+            SELECT f.figure_id FROM figures f WHERE f.page IS NOT NULL AND f.page NOT IN (
+                SELECT p.page FROM passages p WHERE p.document_id = f.document_id AND p.page IS NOT NULL)
+            ORDER BY 1""").fetchall()]
+        landed = Counter(r[0] for r in con.execute(
+            "SELECT source_uri FROM documents UNION ALL SELECT source_uri FROM rejections").fetchall())
+    checks = [
+        _check("provenance", provenance, "every figure's value_text and every passage's text is "
+               "the text at its offsets", "rows that differ from documents.text at their offsets"),
+        _check("figure_pages", pages, "every figure's page is a page of its document",
+               "figures on a page their document does not have"),
+    ]
+    if input_uris is not None:
+        inputs = Counter(input_uris)
+        unaccounted = sorted(u for u in inputs | landed if inputs[u] != 1 or landed[u] != 1)
+        checks.append(_check("inputs_accounted", unaccounted,
+                             f"all {len(inputs)} inputs are in documents or rejections, once",
+                             "inputs missing, duplicated or unexpected in documents/rejections"))
+    checks.append(parquet_matches_csv_check(package_dir))
+    return checks
 
 
-def inputs_accounted_check(con: duckdb.DuckDBPyConnection, input_uris: list[str]) -> dict[str, Any]:
-    """Every input is in exactly one of documents and rejections."""
-    con.execute("CREATE TEMP TABLE inputs (source_uri VARCHAR)")
-    con.executemany("INSERT INTO inputs VALUES (?)", [[u] for u in input_uris])
-    problems = _rows(con, """
-        WITH landed AS (SELECT source_uri FROM documents UNION ALL SELECT source_uri FROM rejections)
-        SELECT i.source_uri, count(l.source_uri) AS n FROM inputs i
-        LEFT JOIN landed l USING (source_uri) GROUP BY i.source_uri HAVING count(l.source_uri) <> 1
-        UNION ALL
-        SELECT l.source_uri, 0 FROM landed l ANTI JOIN inputs i USING (source_uri)
-        ORDER BY 1""")
-    return {"check": "inputs_accounted", "valid": not problems, "failures": len(problems),
-            "message": f"all {len(input_uris)} inputs are in documents or rejections, once"
-            if not problems else "inputs missing, duplicated or unexpected in documents/"
-            f"rejections: {', '.join(f'{u} ({n}x)' for u, n in problems[:5])}"}
-
-
-def parquet_matches_csv_check(staging: Path) -> dict[str, Any]:
+def parquet_matches_csv_check(package_dir: Path) -> dict[str, Any]:
     """Each Parquet file has the schema's Arrow types and exactly the rows of its CSV twin."""
     mismatched = []
     for name in resource_names():
         expected = arrow_schema(name)
-        parquet = pq.read_table(staging / "data" / f"{name}.parquet")
-        from_csv = pacsv.read_csv(
-            staging / "data" / f"{name}.csv",
-            convert_options=pacsv.ConvertOptions(
-                column_types=expected, strings_can_be_null=True,
-                true_values=["true"], false_values=["false"]))
+        try:
+            parquet = pq.read_table(package_dir / "data" / f"{name}.parquet")
+            from_csv = pacsv.read_csv(
+                package_dir / "data" / f"{name}.csv",
+                convert_options=pacsv.ConvertOptions(column_types=expected, strings_can_be_null=True,
+                                                     true_values=["true"], false_values=["false"]))
+        except (pa.ArrowInvalid, OSError):
+            mismatched.append(name)
+            continue
         if not parquet.schema.equals(expected) or not parquet.equals(from_csv.cast(expected)):
             mismatched.append(name)
-    return {"check": "parquet_matches_csv", "valid": not mismatched, "failures": len(mismatched),
-            "message": "every Parquet file has its schema's types and its CSV's rows"
-            if not mismatched else f"Parquet and CSV differ for: {', '.join(mismatched)}"}
+    return _check("parquet_matches_csv", mismatched,
+                  "every Parquet file has its schema's types and its CSV's rows",
+                  "Parquet and CSV differ (or cannot be read) for")
 
 
-def pipeline_checks(staging: Path, input_uris: list[str]) -> list[dict[str, Any]]:
-    """The pipeline's own checks, as SQL over the staged Parquet files."""
-    with duckdb.connect() as con:
-        for name in ("documents", "passages", "figures", "rejections"):
-            path = staging / "data" / f"{name}.parquet"
-            con.read_parquet(str(path)).create_view(name)
-        checks = [provenance_check(con), inputs_accounted_check(con, input_uris)]
-    return checks + [parquet_matches_csv_check(staging)]
+def quality_summary(package_dir: Path) -> dict[str, Any]:
+    """Counts for the report: rows per resource, flags by check, conflicts, rejections by code."""
+    data = package_dir / "data"
+    with _connect({n: data / f"{n}.parquet" for n in resource_names()}) as con:
+        conflicts_sql = next(v["sql"] for v in views() if v["name"] == "conflicts")
+        return {
+            "rows": {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in resource_names()},
+            "flags": dict(con.execute("""SELECT "check" || ' (' || severity || ')', count(*)
+                                         FROM figure_flags GROUP BY ALL ORDER BY 1""").fetchall()),
+            "conflicts": con.execute(f"SELECT count(*) FROM ({conflicts_sql})").fetchone()[0],
+            "rejections": dict(con.execute("SELECT error_code, count(*) FROM rejections "
+                                           "GROUP BY ALL ORDER BY 1").fetchall()),
+        }
 
 
-def validate_package(staging: Path, input_uris: list[str]) -> dict[str, Any]:
-    """Validate the staged package, write validation-report.json, raise if anything failed."""
-    frictionless = frictionless_report(staging)
-    checks = pipeline_checks(staging, input_uris)
-    report = {"valid": frictionless["valid"] and all(c["valid"] for c in checks),
-              "checks": checks, "frictionless": frictionless}
-    (staging / REPORT_NAME).write_text(
-        json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    if not report["valid"]:
-        raise PipelineError("validation failed: " + "; ".join(failure_summary(report)))
-    return report
+def markdown_report(report: dict[str, Any]) -> str:
+    """The report for people: verdict, checks, counts, flags, conflicts, rejections."""
+    summary = report["summary"]
+    lines = ["# Validation report", "",
+             f"**{'Valid' if report['valid'] else 'INVALID'}**: Frictionless "
+             f"{'passed' if report['frictionless']['valid'] else 'failed'}; "
+             f"{sum(c['valid'] for c in report['checks'])} of {len(report['checks'])} pipeline checks passed.",
+             "", "## Checks (blocking)", "", "| check | result | detail |", "|---|---|---|"]
+    lines += [f"| {c['check']} | {'pass' if c['valid'] else 'FAIL'} | {c['message']} |" for c in report["checks"]]
+    lines += ["", "## Rows", "", "| resource | rows |", "|---|---|"]
+    lines += [f"| {name} | {count} |" for name, count in summary["rows"].items()]
+    lines += ["", "## Plausibility flags (not blocking)", ""]
+    lines += [f"- {name}: {count}" for name, count in summary["flags"].items()] or ["- none"]
+    lines += ["", f"## Conflicts between documents: {summary['conflicts']}", "",
+              "See the `conflicts` view in the DuckDB file.", "", "## Rejected inputs", ""]
+    lines += [f"- {code}: {count}" for code, count in summary["rejections"].items()] or ["- none"]
+    return "\n".join(lines) + "\n"
 
 
 def failure_summary(report: dict[str, Any]) -> list[str]:
-    """One line per failed check, naming it."""
+    """One line per failed check, naming it (and, for Frictionless, the file)."""
     lines = [f"{c['check']}: {c['message']}" for c in report["checks"] if not c["valid"]]
     fr = report["frictionless"]
     for error in fr.get("errors", []):
         lines.append(f"frictionless {error.get('type')}: {error.get('message')}")
     for task in fr.get("tasks", []):
         for error in task.get("errors", [])[:3]:
-            lines.append(f"frictionless {task.get('name')} {error.get('type')}: {error.get('message')}")
+            lines.append(f"frictionless {task.get('place')} {error.get('type')}: {error.get('message')}")
     return lines
+
+
+def validate_package(package_dir: Path, input_uris: list[str] | None) -> dict[str, Any]:
+    """Validate a package folder, write its JSON and Markdown reports, raise if anything failed.
+    `input_uris` are the run's inputs; None when re-validating a published package."""
+    frictionless = frictionless_report(package_dir)
+    checks = structural_checks(package_dir, input_uris)
+    report = {"valid": frictionless["valid"] and all(c["valid"] for c in checks),
+              "checks": checks, "frictionless": frictionless}
+    if report["valid"]:
+        report["summary"] = quality_summary(package_dir)
+    if input_uris is not None:  # a run writes its reports; re-validation only reads
+        (package_dir / REPORT_NAME).write_text(
+            json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",
+            encoding="utf-8")
+        if report["valid"]:
+            (package_dir / MARKDOWN_REPORT_NAME).write_text(markdown_report(report), encoding="utf-8")
+    if not report["valid"]:
+        raise PipelineError("validation failed: " + "; ".join(failure_summary(report)))
+    return report

@@ -14,7 +14,8 @@ from flows.metadata import arrow_schema, duckdb_ddl, resource_names, table_schem
 
 
 def test_every_contract_resource_has_a_documented_schema():
-    assert resource_names() == ["documents", "passages", "figures", "indicators", "regions", "rejections"]
+    assert resource_names() == ["documents", "passages", "figures", "figure_flags", "indicators",
+                              "regions", "rejections"]
     for name in resource_names():
         schema = table_schema(name)
         assert schema["description"] and schema["primaryKey"]

@@ -20,6 +20,8 @@ def one_figure(text: str):
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=1, max_value=99_999_999), st.sampled_from(sorted(MONEY_UNITS)))
 def test_arabic_and_chinese_numerals_give_the_same_money(number, unit):
+    if unit != "元":
+        number = number % 10_000 or 1  # before 万 or 亿 a number stays under 10,000 (三十二亿, not 三十二万万)
     arabic = one_figure(f"收入{number}{unit}，")
     chinese = one_figure(f"收入{cn2an.an2cn(number)}{unit}，")
     assert arabic.unit == chinese.unit == "CNY"
