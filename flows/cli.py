@@ -98,7 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
     inputs = [str(Path(s).resolve()) for s in args.sources]
     if not inputs and not args.manifest:
         inputs = [str(SAMPLES)]
-    out = args.out.resolve()
+    out = Path(os.path.abspath(args.out))  # --out may be the symlink of an earlier run: keep it
     started = time.monotonic()
     try:
         summary = run_pipeline(

@@ -71,7 +71,7 @@ def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     money_units = "万亿元|亿元|千万元|百万元|万元|元"
     before = rf"(?<![0-9.{CN_DIGITS}几数第上成每])"
     return (re.compile(rf"百分之(?P<cn>[{CN_DIGITS}]+)"),
-            re.compile(rf"{before}(?P<cn>[{CN_LEADING}][{CN_DIGITS}．.]*?)(?P<unit>{money_units}|万亿|亿)"))
+            re.compile(rf"{before}(?P<cn>[{CN_LEADING}][{CN_DIGITS}．.]*)(?P<unit>{money_units}|万亿|亿)"))
 
 
 def qualifier(text: str, start: int, end: int, inside: str | None) -> str:
@@ -128,6 +128,20 @@ def chinese_number(text: str) -> float:
     return float(cn2an.cn2an(text, "smart"))
 
 
+def _chinese_amount(numeral: str, unit_word: str) -> float | None:
+    """Yuan in 三十二亿四千一百万 + 元, or in 一七八〇．四〇亿 + 元 (read as 一七八〇．四〇 × 亿)."""
+    multiplier = _multipliers().get(unit_word.removesuffix("元"), Decimal(1))
+    for word in ("", "万亿", "亿", "万"):
+        if word and not numeral.endswith(word):
+            continue
+        try:
+            number = chinese_number(numeral[:len(numeral) - len(word)])
+        except (ValueError, KeyError, IndexError):
+            continue
+        return float(Decimal(str(number)) * _multipliers().get(word, Decimal(1)) * multiplier)
+    return None
+
+
 def find_chinese(text: str) -> list[Match]:
     """Money and percents written in Chinese numerals."""
     percent, money = _chinese_patterns()
@@ -142,13 +156,10 @@ def find_chinese(text: str) -> list[Match]:
         unit_word = m.group("unit")
         if unit_word in BARE_MONEY_MULTIPLIERS and not _bare_money_allowed(text, m.end()):
             continue
-        multiplier = _multipliers().get(unit_word.removesuffix("元"), Decimal(1))
-        try:
-            value = Decimal(str(chinese_number(m.group("cn")))) * multiplier
-        except (ValueError, KeyError):
-            continue
-        found.append(Match(m.start(), m.end(), float(value), "CNY",
-                           qualifier(text, m.start(), m.end(), None), "CNY_chinese"))
+        value = _chinese_amount(m.group("cn"), unit_word)
+        if value is not None:
+            found.append(Match(m.start(), m.end(), value, "CNY",
+                               qualifier(text, m.start(), m.end(), None), "CNY_chinese"))
     return found
 
 

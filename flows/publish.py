@@ -172,8 +172,11 @@ def remove_stale_builds(out: Path) -> None:
 @contextmanager
 def publish_lock(out: Path):
     """One run at a time per --out: a second run refuses at once with a clear message."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(out.parent / f".{out.name}.lock", "a+")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(out.parent / f".{out.name}.lock", "a+")
+    except OSError as exc:
+        raise PipelineError(f"cannot write beside {out}: {exc.strerror} ({exc.filename})") from exc
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

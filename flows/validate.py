@@ -226,7 +226,8 @@ def validate_package(package_dir: Path, input_uris: list[str] | None) -> dict[st
     """Validate a package folder, write its JSON and Markdown reports, raise if anything failed.
     `input_uris` are the run's inputs; None when re-validating a published package."""
     frictionless = frictionless_report(package_dir)
-    checks = structural_checks(package_dir, input_uris)
+    # Files that fail their hash or cannot be parsed are not worth reading further.
+    checks = structural_checks(package_dir, input_uris) if frictionless["valid"] else []
     report = {"valid": frictionless["valid"] and all(c["valid"] for c in checks),
               "checks": checks, "frictionless": frictionless}
     if report["valid"]:
