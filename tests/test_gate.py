@@ -19,12 +19,13 @@ def snapshot(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def stage_samples(out: Path) -> tuple[Path, list[str]]:
+def stage_samples(out: Path, change_figures=lambda figures: figures) -> tuple[Path, list[str]]:
+    """Stage the samples' package as the flow does; change_figures plays an extractor bug."""
     found, _ = sources.discover_sources([SAMPLES])
     raws, rejections = extract.extract(found, fetch.RawStore(out.parent / "raw"), 10**8)
     documents, passages, _ = clean.clean(raws)
-    tables = publish.build_tables(documents, passages, normalise.normalise(documents, passages),
-                                  [r.row() for r in rejections])
+    figures = change_figures(normalise.normalise(documents, passages))
+    tables = publish.build_tables(documents, passages, figures, [r.row() for r in rejections])
     staging = publish.new_staging_dir(out)
     publish.stage_package(tables, staging)
     return staging, [s.source_uri for s in found]
@@ -42,16 +43,23 @@ def test_gate_refuses_a_figure_whose_text_is_not_at_its_offsets(tmp_path):
     staging, inputs = stage_samples(tmp_path / "out")
     validate_package(staging, inputs)  # the untouched staging passes
 
+    def off_by_one(figures):
+        return [{**figures[0], "char_start": figures[0]["char_start"] + 1}] + figures[1:]
+    staging, inputs = stage_samples(tmp_path / "again", off_by_one)
+    with pytest.raises(PipelineError, match="provenance: rows that differ from documents.text"):
+        validate_package(staging, inputs)
+
+
+def test_gate_refuses_an_edited_file(tmp_path):
+    staging, inputs = stage_samples(tmp_path / "out")
+
     def shift_first_figure(rows):
         header = rows[0]
         rows[1][header.index("char_start")] = str(int(rows[1][header.index("char_start")]) + 1)
         return rows
     rewrite_csv(staging / "data" / "figures.csv", shift_first_figure)
-    with pytest.raises(PipelineError) as failure:
+    with pytest.raises(PipelineError, match="data/figures.csv hash-count"):
         validate_package(staging, inputs)
-    # the edited CSV no longer matches its hash nor its Parquet twin; Frictionless names both
-    assert "hash-count" in str(failure.value)
-    assert "parquet_matches_csv" in str(failure.value)
 
 
 def test_gate_refuses_a_foreign_key_to_an_unknown_region(tmp_path):
