@@ -50,6 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--release", type=Path, metavar="DIR", dest="releases",
                      help="after publishing, also write an immutable release into DIR "
                           "(DIR/YYYY.MM.DD with diff.json and CHANGELOG.md; DIR/latest points at it)")
+    run.add_argument("--cache", type=Path, metavar="DIR",
+                     help="per-document results by content and code version, so reruns redo "
+                          "only what changed (default: cache beside --out)")
+    run.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="process batches of documents in N local processes (default: 1)")
+    run.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                     help="process batches on an existing Dask cluster (needs prefect-dask)")
     run.add_argument("--verbose", action="store_true", help="show Prefect's logs")
 
     check = commands.add_parser(
@@ -84,8 +91,9 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
         return f"--manifest {args.manifest} is not a file"
     if args.out.exists() and not args.out.is_dir():
         return f"--out {args.out} exists and is not a folder"
-    if args.max_bytes < 1 or args.fetch_timeout <= 0 or args.fetch_retries < 0:
-        return "--max-bytes and --fetch-timeout must be positive, --fetch-retries at least 0"
+    if args.max_bytes < 1 or args.fetch_timeout <= 0 or args.fetch_retries < 0 or args.workers < 1:
+        return ("--max-bytes, --fetch-timeout and --workers must be positive, "
+                "--fetch-retries at least 0")
     return None
 
 
@@ -93,7 +101,7 @@ def run_command(args: argparse.Namespace) -> int:
     for key, value in PREFECT_DEFAULTS.items():
         if not (args.verbose and key == "PREFECT_LOGGING_LEVEL"):
             os.environ.setdefault(key, value)
-    from flows.pipeline import run_pipeline  # imports Prefect, which reads the settings above
+    from flows.pipeline import configured  # imports Prefect, which reads the settings above
 
     inputs = [str(Path(s).resolve()) for s in args.sources]
     if not inputs and not args.manifest:
@@ -101,19 +109,21 @@ def run_command(args: argparse.Namespace) -> int:
     out = Path(os.path.abspath(args.out))  # --out may be the symlink of an earlier run: keep it
     started = time.monotonic()
     try:
-        summary = run_pipeline(
+        summary = configured(args.workers, args.dask_address)(
             inputs, str(out), str(args.manifest.resolve()) if args.manifest else None,
             raw_store=str(args.raw_store.resolve()) if args.raw_store else None,
             max_bytes=args.max_bytes, fetch_timeout=args.fetch_timeout,
             fetch_retries=args.fetch_retries,
-            releases=str(args.releases.resolve()) if args.releases else None)
+            releases=str(args.releases.resolve()) if args.releases else None,
+            cache=str(args.cache.resolve()) if args.cache else None)
     except Exception as exc:  # any failure: report it, publish nothing
         kept = f"the previous package in {out} is untouched" if out.exists() else "nothing was published"
         print(f"cnfiscal run failed: {exc}\n{kept}", file=sys.stderr)
         return EXIT_FAILED
     elapsed = time.monotonic() - started
     print(f"cnfiscal run: {summary['documents']} documents, {summary['figures']} figures, "
-          f"{summary['rejections']} rejections in {elapsed:.1f} s\n"
+          f"{summary['rejections']} rejections in {elapsed:.1f} s "
+          f"({summary['processed']} processed, {summary['cached']} from cache)\n"
           f"package: {summary['package']}\n"
           f"duckdb:  {summary['duckdb']}")
     if summary["release"]:

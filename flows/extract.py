@@ -14,7 +14,7 @@ import pypdfium2
 import trafilatura
 
 from flows.fetch import RawStore
-from flows.records import RawDocument, Rejection, Source
+from flows.records import RawDocument, RawFile, Rejection, Source
 from flows.sources import MEDIA_TYPES
 
 PAGE_BREAK = "\f"
@@ -103,8 +103,8 @@ def _media_type(source: Source) -> str | None:
     return source.media_type or MEDIA_TYPES.get(Path(source.source_uri.split("?")[0]).suffix.lower())
 
 
-def read_source(source: Source, store: RawStore, max_bytes: int) -> RawDocument | Rejection:
-    """Read, snapshot and decode one source, or say why it cannot be."""
+def read_source(source: Source, store: RawStore, max_bytes: int) -> RawFile | Rejection:
+    """Read, check and snapshot one source's bytes, or say why they cannot be used."""
     def reject(code: str, reason: str, sha256: str | None = None) -> Rejection:
         return Rejection(source.source_name, source.source_uri, sha256, "extract",
                          f"{source.source_uri}: {reason}", code)
@@ -126,33 +126,19 @@ def read_source(source: Source, store: RawStore, max_bytes: int) -> RawDocument 
         return reject("sha256_mismatch", f"its sha256 is {sha256}, but the manifest expects {expected}", sha256)
     if not data.strip():
         return reject("empty", "the file is empty or holds only white space", sha256)
-    title = n_pages = None
-    try:
-        if media_type == "application/pdf":
-            pages = _pdf_pages(source.path)
-            text, encoding, n_pages = PAGE_BREAK.join(pages), None, len(pages)
-        elif media_type == "text/html":
-            text, encoding, title = _html_text(data)
-        else:
-            text, encoding = decode_text(data)
-    except ExtractionError as exc:
-        code, reason = exc.args
-        return reject(code, reason, sha256)
-    if not text.strip():
-        return reject("empty", "holds no text", sha256)
-    return RawDocument(source, sha256, media_type, encoding, text, n_pages, title)
+    return RawFile(source, sha256, media_type, store.object_path(sha256))
 
 
-def extract(sources: list[Source], store: RawStore, max_bytes: int
-            ) -> tuple[list[RawDocument], list[Rejection]]:
-    """Read a batch of sources; a repeated content or file name is recorded as a duplicate."""
-    documents: list[RawDocument] = []
+def read_all(sources: list[Source], store: RawStore, max_bytes: int
+             ) -> tuple[list[RawFile], list[Rejection]]:
+    """Read a run's sources; a repeated content or file name is recorded as a duplicate."""
+    files: list[RawFile] = []
     rejections: list[Rejection] = []
     first_with_hash: dict[str, str] = {}
     first_with_name: dict[str, str] = {}
     for source in sources:
         result = read_source(source, store, max_bytes)
-        if isinstance(result, RawDocument):
+        if isinstance(result, RawFile):
             earlier = first_with_hash.get(result.sha256) or first_with_name.get(source.source_name)
             if earlier:
                 same = "content" if result.sha256 in first_with_hash else "file name"
@@ -161,7 +147,38 @@ def extract(sources: list[Source], store: RawStore, max_bytes: int
                                    f"kept", f"duplicate_{same.replace('file ', '')}")
             else:
                 first_with_hash[result.sha256] = first_with_name[source.source_name] = source.source_uri
-                documents.append(result)
+                files.append(result)
         if isinstance(result, Rejection):
             rejections.append(result)
-    return documents, rejections
+    return files, rejections
+
+
+def decode(raw: RawFile) -> RawDocument | Rejection:
+    """The text of a source's bytes: plain text in its encoding, a PDF's pages, an HTML page's
+    main text."""
+    title = n_pages = None
+    try:
+        if raw.media_type == "application/pdf":
+            pages = _pdf_pages(raw.path)
+            text, encoding, n_pages = PAGE_BREAK.join(pages), None, len(pages)
+        elif raw.media_type == "text/html":
+            text, encoding, title = _html_text(raw.path.read_bytes())
+        else:
+            text, encoding = decode_text(raw.path.read_bytes())
+    except ExtractionError as exc:
+        code, reason = exc.args
+        return Rejection(raw.source.source_name, raw.source.source_uri, raw.sha256, "extract",
+                         f"{raw.source.source_uri}: {reason}", code)
+    if not text.strip():
+        return Rejection(raw.source.source_name, raw.source.source_uri, raw.sha256, "extract",
+                         f"{raw.source.source_uri}: holds no text", "empty")
+    return RawDocument(raw.source, raw.sha256, raw.media_type, encoding, text, n_pages, title)
+
+
+def extract(sources: list[Source], store: RawStore, max_bytes: int
+            ) -> tuple[list[RawDocument], list[Rejection]]:
+    """Read and decode a batch of sources (the flow reads first, then decodes in batches)."""
+    files, rejections = read_all(sources, store, max_bytes)
+    decoded = [decode(f) for f in files]
+    return ([d for d in decoded if isinstance(d, RawDocument)],
+            rejections + [d for d in decoded if isinstance(d, Rejection)])

@@ -18,12 +18,14 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
+from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from flows import clean, extract, fetch, load, normalise, publish, release, sources, validate
-from flows.records import RawDocument, Rejection, Source
+from flows import extract, fetch, incremental, load, publish, release, sources, validate
+from flows.records import RawFile, Rejection, Source
 
 DEFAULT_MAX_BYTES = 50_000_000
+DEFAULT_BATCH_SIZE = 200  # documents per task: few task runs, yet work for every worker
 TEST_HOOK = "CNFISCAL_TEST_HOOK"  # kill:<step> or pause:<step>:<seconds>, for the crash tests
 
 
@@ -57,20 +59,15 @@ def fetch_step(items: list[Source], store: Path, timeout: float, max_bytes: int,
     return fetch.fetch_sources(items, fetch.RawStore(store), timeout, max_bytes, final_attempt)
 
 
-@step("extract")
-def extract_step(items: list[Source], store: Path, max_bytes: int
-                 ) -> tuple[list[RawDocument], list[Rejection]]:
-    return extract.extract(items, fetch.RawStore(store), max_bytes)
+@step("read")
+def read_step(items: list[Source], store: Path, max_bytes: int
+              ) -> tuple[list[RawFile], list[Rejection]]:
+    return extract.read_all(items, fetch.RawStore(store), max_bytes)
 
 
-@step("clean")
-def clean_step(raws: list[RawDocument]) -> tuple[list[dict], list[dict], list[Rejection]]:
-    return clean.clean(raws)
-
-
-@step("normalise")
-def normalise_step(documents: list[dict], passages: list[dict]) -> list[dict]:
-    return normalise.normalise(documents, passages)
+@step("extract-clean-normalise")
+def process_step(batch: list[RawFile], cache: Path | None, version: str) -> incremental.BatchResult:
+    return incremental.process_batch(batch, cache, version)
 
 
 @step("stage")
@@ -108,10 +105,12 @@ def release_step(package: Path, releases: Path) -> Path:
 def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                  raw_store: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  fetch_timeout: float = 30.0, fetch_retries: int = 3,
-                 fetch_backoff: float = 2.0, releases: str | None = None) -> dict:
+                 fetch_backoff: float = 2.0, releases: str | None = None,
+                 cache: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> dict:
     """Turn the sources into a validated package at `out`; the previous package survives any failure."""
     out_dir = Path(out)
     store = Path(raw_store) if raw_store else out_dir.parent / "raw-store"
+    cache_dir = Path(cache) if cache else out_dir.parent / "cache"
     with publish.publish_lock(out_dir):
         publish.remove_stale_builds(out_dir)
         found, refused = sources.discover_sources([Path(i) for i in inputs],
@@ -119,10 +118,15 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         fetcher = fetch_step.with_options(retries=fetch_retries,
                                           retry_delay_seconds=exponential_backoff(backoff_factor=fetch_backoff))
         fetched, fetch_rejections = fetcher(found, store, fetch_timeout, max_bytes, fetch_retries)
-        raws, extract_rejections = extract_step(fetched, store, max_bytes)
-        documents, passages, clean_rejections = clean_step(raws)
-        figures = normalise_step(documents, passages)
-        rejections = refused + fetch_rejections + extract_rejections + clean_rejections
+        raws, read_rejections = read_step(fetched, store, max_bytes)
+        version = incremental.code_version()
+        batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
+        results = [f.result() for f in [process_step.submit(b, cache_dir, version) for b in batches]]
+        documents = [d for r in results for d in r.documents]
+        passages = [p for r in results for p in r.passages]
+        figures = [f for r in results for f in r.figures]
+        rejections = (refused + fetch_rejections + read_rejections
+                      + [x for r in results for x in r.rejections])
         staging = publish.new_staging_dir(out_dir)
         try:
             stage_step(documents, passages, figures, rejections, staging)
@@ -134,6 +138,17 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
             raise
         released = release_step(package, Path(releases)) if releases else None
     return {"documents": len(documents), "figures": len(figures), "rejections": len(rejections),
+            "processed": sum(r.processed for r in results), "cached": sum(r.cached for r in results),
             "package": str(package / "datapackage.json"),
             "duckdb": str(package / publish.DUCKDB_NAME),
             "release": str(released) if released else None}
+
+
+def configured(workers: int = 1, dask_address: str | None = None):
+    """The flow with its task runner: threads by default, N local processes, or a Dask cluster."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+        return run_pipeline.with_options(task_runner=DaskTaskRunner(address=dask_address))
+    if workers > 1:
+        return run_pipeline.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+    return run_pipeline

@@ -20,6 +20,16 @@ class Source:
 
 
 @dataclass(frozen=True)
+class RawFile:
+    """A source's bytes, read, checked and kept in the raw store at `path`, not yet decoded."""
+
+    source: Source
+    sha256: str
+    media_type: str
+    path: Path
+
+
+@dataclass(frozen=True)
 class RawDocument:
     """A source's bytes decoded to text, before cleaning. Paged sources (PDF) separate their
     pages with a form feed, so cleaning knows where each page starts."""
