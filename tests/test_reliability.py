@@ -45,7 +45,7 @@ def published_out(tmp_path, run_flow) -> Path:
 
 def test_a_run_killed_at_any_step_leaves_the_previous_package_valid(published_out):
     before = snapshot(published_out)
-    for step in ("extract", "stage", "validate", "load", "publish"):
+    for step in ("read", "extract-clean-normalise", "stage", "validate", "load", "publish"):
         run = start_run(published_out, f"kill:{step}")
         run.communicate(timeout=300)
         assert run.returncode == -signal.SIGKILL, step
