@@ -20,6 +20,37 @@ PREFECT_DEFAULTS = {
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a run, shared by run and serve."""
+    parser.add_argument("sources", nargs="*", metavar="SOURCE",
+                     help="a .txt/.pdf/.html file or a folder (its sources.csv is read as the "
+                          f"manifest); default: the bundled samples in {SAMPLES}")
+    parser.add_argument("--manifest", type=Path, metavar="FILE",
+                     help="a sources.csv whose paths are relative to its own folder")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                     help=f"where the package is published (default: {DEFAULT_OUT})")
+    parser.add_argument("--raw-store", type=Path, metavar="DIR",
+                     help="where every input's bytes are kept by sha256, with where and when "
+                          "they came from (default: raw-store beside --out)")
+    parser.add_argument("--max-bytes", type=int, default=50_000_000, metavar="N",
+                     help="refuse sources larger than this (default: 50000000)")
+    parser.add_argument("--fetch-timeout", type=float, default=30.0, metavar="SECONDS",
+                     help="give up on a URL that does not answer within this (default: 30)")
+    parser.add_argument("--fetch-retries", type=int, default=3, metavar="N",
+                     help="retry failed fetches this many times, backing off (default: 3)")
+    parser.add_argument("--release", type=Path, metavar="DIR", dest="releases",
+                     help="after publishing, also write an immutable release into DIR "
+                          "(DIR/YYYY.MM.DD with diff.json and CHANGELOG.md; DIR/latest points at it)")
+    parser.add_argument("--cache", type=Path, metavar="DIR",
+                     help="per-document results by content and code version, so reruns redo "
+                          "only what changed (default: cache beside --out)")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="process batches of documents in N local processes (default: 1)")
+    parser.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                     help="process batches on an existing Dask cluster (needs prefect-dask)")
+    parser.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cnfiscal",
@@ -31,33 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run extract → clean → normalise → validate → load → publish as a Prefect "
                     "flow in local mode, and publish the package to --out only if it validates. "
                     "Exit status: 0 published, 1 run failed (nothing published), 2 usage error.")
-    run.add_argument("sources", nargs="*", metavar="SOURCE",
-                     help="a .txt/.pdf/.html file or a folder (its sources.csv is read as the "
-                          f"manifest); default: the bundled samples in {SAMPLES}")
-    run.add_argument("--manifest", type=Path, metavar="FILE",
-                     help="a sources.csv whose paths are relative to its own folder")
-    run.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                     help=f"where the package is published (default: {DEFAULT_OUT})")
-    run.add_argument("--raw-store", type=Path, metavar="DIR",
-                     help="where every input's bytes are kept by sha256, with where and when "
-                          "they came from (default: raw-store beside --out)")
-    run.add_argument("--max-bytes", type=int, default=50_000_000, metavar="N",
-                     help="refuse sources larger than this (default: 50000000)")
-    run.add_argument("--fetch-timeout", type=float, default=30.0, metavar="SECONDS",
-                     help="give up on a URL that does not answer within this (default: 30)")
-    run.add_argument("--fetch-retries", type=int, default=3, metavar="N",
-                     help="retry failed fetches this many times, backing off (default: 3)")
-    run.add_argument("--release", type=Path, metavar="DIR", dest="releases",
-                     help="after publishing, also write an immutable release into DIR "
-                          "(DIR/YYYY.MM.DD with diff.json and CHANGELOG.md; DIR/latest points at it)")
-    run.add_argument("--cache", type=Path, metavar="DIR",
-                     help="per-document results by content and code version, so reruns redo "
-                          "only what changed (default: cache beside --out)")
-    run.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="process batches of documents in N local processes (default: 1)")
-    run.add_argument("--dask-address", metavar="tcp://HOST:PORT",
-                     help="process batches on an existing Dask cluster (needs prefect-dask)")
-    run.add_argument("--verbose", action="store_true", help="show Prefect's logs")
+    _run_options(run)
+
+    serve = commands.add_parser(
+        "serve", help="serve the pipeline as a scheduled Prefect deployment",
+        description="Serve the flow as the Prefect deployment cnfiscal-run/cnfiscal on a cron "
+                    "schedule, with the given run options. Scheduling needs a Prefect server: set "
+                    "PREFECT_API_URL (e.g. http://127.0.0.1:4200/api after `prefect server start`). "
+                    "Stop it with SIGTERM or Ctrl-C.")
+    serve.add_argument("--cron", required=True, metavar="EXPR", help='e.g. "0 6 * * *" (06:00 daily)')
+    _run_options(serve)
 
     check = commands.add_parser(
         "validate", help="re-validate a published package",
@@ -97,25 +111,44 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
-def run_command(args: argparse.Namespace) -> int:
+def _prefect_settings(args: argparse.Namespace) -> None:
+    """Set Prefect's defaults before it is first imported (it reads them at import)."""
     for key, value in PREFECT_DEFAULTS.items():
         if not (args.verbose and key == "PREFECT_LOGGING_LEVEL"):
             os.environ.setdefault(key, value)
-    from flows.pipeline import configured  # imports Prefect, which reads the settings above
 
-    inputs = [str(Path(s).resolve()) for s in args.sources]
+
+def _flow_parameters(args: argparse.Namespace) -> dict:
+    """The flow's parameters from the run options, with absolute paths."""
+    def absolute(path: Path | None) -> str | None:
+        return os.path.abspath(path) if path else None  # --out may be a symlink: keep it
+    inputs = [os.path.abspath(s) for s in args.sources]
     if not inputs and not args.manifest:
         inputs = [str(SAMPLES)]
-    out = Path(os.path.abspath(args.out))  # --out may be the symlink of an earlier run: keep it
+    return {"inputs": inputs, "out": absolute(args.out), "manifest": absolute(args.manifest),
+            "raw_store": absolute(args.raw_store), "max_bytes": args.max_bytes,
+            "fetch_timeout": args.fetch_timeout, "fetch_retries": args.fetch_retries,
+            "releases": absolute(args.releases), "cache": absolute(args.cache)}
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    _prefect_settings(args)
+    from flows.pipeline import configured
+
+    configured(args.workers, args.dask_address).serve(
+        name="cnfiscal", cron=args.cron, parameters=_flow_parameters(args))
+    return EXIT_OK
+
+
+def run_command(args: argparse.Namespace) -> int:
+    _prefect_settings(args)
+    from flows.pipeline import configured
+
+    parameters = _flow_parameters(args)
+    out = Path(parameters["out"])
     started = time.monotonic()
     try:
-        summary = configured(args.workers, args.dask_address)(
-            inputs, str(out), str(args.manifest.resolve()) if args.manifest else None,
-            raw_store=str(args.raw_store.resolve()) if args.raw_store else None,
-            max_bytes=args.max_bytes, fetch_timeout=args.fetch_timeout,
-            fetch_retries=args.fetch_retries,
-            releases=str(args.releases.resolve()) if args.releases else None,
-            cache=str(args.cache.resolve()) if args.cache else None)
+        summary = configured(args.workers, args.dask_address)(**parameters)
     except Exception as exc:  # any failure: report it, publish nothing
         kept = f"the previous package in {out} is untouched" if out.exists() else "nothing was published"
         print(f"cnfiscal run failed: {exc}\n{kept}", file=sys.stderr)
@@ -170,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     problem = _usage_problem(args)
     if problem:
         parser.exit(EXIT_USAGE, f"cnfiscal {args.command}: error: {problem}\n")
-    return {"run": run_command, "validate": validate_command, "release": release_command}[args.command](args)
+    commands = {"run": run_command, "serve": serve_command, "validate": validate_command,
+                "release": release_command}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":
