@@ -156,7 +156,8 @@ def run_command(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     print(f"cnfiscal run: {summary['documents']} documents, {summary['figures']} figures, "
           f"{summary['rejections']} rejections in {elapsed:.1f} s "
-          f"({summary['processed']} processed, {summary['cached']} from cache)\n"
+          f"({summary['processed']} processed, {summary['cached']} from cache"
+          f"{'; nothing changed, the published package stands' if summary.get('unchanged') else ''})\n"
           f"package: {summary['package']}\n"
           f"duckdb:  {summary['duckdb']}")
     if summary["release"]:

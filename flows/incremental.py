@@ -116,3 +116,15 @@ def process_batch(raws: list[RawFile], cache_root: Path | None, version: str) ->
             batch.passages += result[1]
             batch.figures += result[2]
     return batch
+
+
+def run_fingerprint(raws: list[RawFile], rejections: list[Rejection], version: str,
+                    package_metadata: str) -> str:
+    """What a whole run's package depends on: every document's cache key, every rejection, the
+    code, and the dataset's metadata. Equal fingerprints publish equal packages."""
+    digest = hashlib.sha256(f"{version}\0{package_metadata}".encode("utf-8"))
+    for key in sorted(cache_key(raw, version) for raw in raws):
+        digest.update(key.encode())
+    for rejection in sorted(json.dumps(r.row(), ensure_ascii=False, sort_keys=True) for r in rejections):
+        digest.update(rejection.encode("utf-8"))
+    return digest.hexdigest()

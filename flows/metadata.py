@@ -101,3 +101,12 @@ def duckdb_view_ddl(view: dict[str, Any]) -> list[str]:
              f'COMMENT ON VIEW "{view["name"]}" IS {sql_literal(view["description"])}']
             + [f'COMMENT ON COLUMN "{view["name"]}"."{column}" IS {sql_literal(text)}'
                for column, text in view["columns"].items()])
+
+
+def package_metadata() -> str:
+    """The dataset descriptor, schemas and views as one string: a change to any of them changes
+    the published package even when no input changed."""
+    parts = [DESCRIPTOR_PATH.read_text(encoding="utf-8")]
+    parts += [(PROJECT_ROOT / r["schema"]).read_text(encoding="utf-8") for r in dataset_descriptor()["resources"]]
+    parts.append((PROJECT_ROOT / "schemas" / "views.json").read_text(encoding="utf-8"))
+    return "\n".join(parts)

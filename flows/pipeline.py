@@ -21,7 +21,7 @@ from prefect.runtime import task_run
 from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from flows import extract, fetch, incremental, load, publish, release, sources, validate
+from flows import extract, fetch, incremental, load, metadata, publish, release, sources, validate
 from flows.records import RawFile, Rejection, Source
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -120,6 +120,11 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         fetched, fetch_rejections = fetcher(found, store, fetch_timeout, max_bytes, fetch_retries)
         raws, read_rejections = read_step(fetched, store, max_bytes)
         version = incremental.code_version()
+        fingerprint = incremental.run_fingerprint(
+            raws, refused + fetch_rejections + read_rejections, version,
+            metadata.package_metadata() + f"\0{os.environ.get('SOURCE_DATE_EPOCH', '')}")
+        if fingerprint == publish.published_fingerprint(out_dir):
+            return publish.unchanged_summary(out_dir, len(raws))  # nothing changed: keep it
         batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
         results = [f.result() for f in [process_step.submit(b, cache_dir, version) for b in batches]]
         documents = [d for r in results for d in r.documents]
@@ -133,6 +138,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
             validate_step(staging, [s.source_uri for s in found] + [r.source_uri for r in refused])
             load_step(staging)
             package = publish_step(staging, out_dir)
+            publish.record_fingerprint(out_dir, fingerprint)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise

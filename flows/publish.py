@@ -188,3 +188,31 @@ def publish_lock(out: Path):
     finally:
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
+
+
+def _fingerprint_path(out: Path) -> Path:
+    return out.parent / f".{out.name}.fingerprint"
+
+
+def published_fingerprint(out: Path) -> str | None:
+    """The fingerprint of the inputs and code that made the package --out points at, if known."""
+    try:
+        fingerprint, build = _fingerprint_path(out).read_text(encoding="utf-8").split()
+    except (OSError, ValueError):
+        return None
+    return fingerprint if out.is_symlink() and out.resolve().name == build else None
+
+
+def record_fingerprint(out: Path, fingerprint: str) -> None:
+    """Remember what made the package just published (next to it, not inside it)."""
+    _fingerprint_path(out).write_text(f"{fingerprint} {out.resolve().name}\n", encoding="utf-8")
+
+
+def unchanged_summary(out: Path, documents: int) -> dict:
+    """A run's summary when the published package already reflects every input and rule."""
+    report = json.loads((out / "validation-report.json").read_text(encoding="utf-8"))
+    rows = report["summary"]["rows"]
+    return {"documents": rows["documents"], "figures": rows["figures"],
+            "rejections": rows["rejections"], "processed": 0, "cached": documents,
+            "package": str(out / "datapackage.json"), "duckdb": str(out / DUCKDB_NAME),
+            "release": None, "unchanged": True}

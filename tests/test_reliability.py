@@ -43,17 +43,20 @@ def published_out(tmp_path, run_flow) -> Path:
     return out
 
 
-def test_a_run_killed_at_any_step_leaves_the_previous_package_valid(published_out):
+def test_a_run_killed_at_any_step_leaves_the_previous_package_valid(published_out, tmp_path):
     before = snapshot(published_out)
+    corpus = tmp_path / "new-sources"  # new inputs, so that every step has work to do
+    corpus.mkdir()
+    (corpus / "report.txt").write_text("2023年，全市税收收入完成80亿元，增长3%。", encoding="utf-8")
     for step in ("read", "extract-clean-normalise", "stage", "validate", "load", "publish"):
-        run = start_run(published_out, f"kill:{step}")
+        run = start_run(published_out, f"kill:{step}", str(corpus))
         run.communicate(timeout=300)
         assert run.returncode == -signal.SIGKILL, step
         assert snapshot(published_out) == before, step
         validate_package(published_out, None)
     assert len(list(builds_dir(published_out).iterdir())) > 1  # the killed runs' leftovers
 
-    again = start_run(published_out)
+    again = start_run(published_out, None, str(corpus))
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
     validate_package(published_out, None)
