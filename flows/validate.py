@@ -164,6 +164,7 @@ def parquet_matches_csv_check(package_dir: Path) -> dict[str, Any]:
             parquet = pq.read_table(package_dir / "data" / f"{name}.parquet")
             from_csv = pacsv.read_csv(
                 package_dir / "data" / f"{name}.csv",
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(column_types=expected, strings_can_be_null=True,
                                                      true_values=["true"], false_values=["false"]))
         except (pa.ArrowInvalid, OSError):
