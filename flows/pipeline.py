@@ -22,7 +22,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from flows import extract, fetch, incremental, load, metadata, publish, release, sources, validate
-from flows.records import RawFile, Rejection, Source
+from flows.records import PipelineError, RawFile, Rejection, Source
 
 DEFAULT_MAX_BYTES = 50_000_000
 DEFAULT_BATCH_SIZE = 200  # documents per task: few task runs, yet work for every worker
@@ -153,7 +153,10 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
 def configured(workers: int = 1, dask_address: str | None = None):
     """The flow with its task runner: threads by default, N local processes, or a Dask cluster."""
     if dask_address:
-        from prefect_dask import DaskTaskRunner
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as exc:
+            raise PipelineError("--dask-address needs prefect-dask: pip install -e '.[dask]'") from exc
         return run_pipeline.with_options(task_runner=DaskTaskRunner(address=dask_address))
     if workers > 1:
         return run_pipeline.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
