@@ -13,7 +13,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from flows import clean, extract, fetch, sources
+from flows import extract, fetch, incremental, sources
 from flows.codelists import read_codelist
 from flows.metadata import PROJECT_ROOT
 
@@ -26,9 +26,9 @@ def real_passages() -> list[str]:
     """Paragraphs of the real corpora that hold numbers, as the clean step leaves them."""
     with tempfile.TemporaryDirectory() as store:
         found, _ = sources.discover_sources([c for c in REAL_CORPORA if c.exists()])
-        raws, _ = extract.extract(found, fetch.RawStore(Path(store)), 10**9)
-        _, passages, _ = clean.clean(raws)
-    return [p["text"] for p in passages if p["kind"] == "paragraph" and NUMBER.search(p["text"])]
+        raws, _ = extract.read_all(found, fetch.RawStore(Path(store)), 10**9)
+        batch = incremental.process_batch(raws, None, incremental.code_version())
+    return [p["text"] for p in batch.passages if p["kind"] == "paragraph" and NUMBER.search(p["text"])]
 
 
 def _vary(match: re.Match[str], rng: random.Random) -> str:

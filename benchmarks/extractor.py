@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flows import clean, extract, fetch, sources
+from flows import extract, fetch, incremental, sources
 from flows.normalise import extract_figures
 from flows.metadata import PROJECT_ROOT
 
@@ -22,10 +22,10 @@ DEFAULT_CORPORA = [PROJECT_ROOT.parent / "shared" / "corpus" / "dev", PROJECT_RO
 def cleaned_documents(corpora: list[Path], store: Path) -> list[tuple[dict, list[dict]]]:
     """Documents and their passages, as the pipeline's clean step makes them."""
     found, _ = sources.discover_sources([c for c in corpora if c.exists()])
-    raws, _ = extract.extract(found, fetch.RawStore(store), 10**9)
-    documents, passages, _ = clean.clean(raws)
-    by_document: dict[str, list[dict]] = {}
-    for passage in passages:
+    raws, _ = extract.read_all(found, fetch.RawStore(store), 10**9)
+    batch = incremental.process_batch(raws, None, incremental.code_version())
+    documents, by_document = batch.documents, {}
+    for passage in batch.passages:
         by_document.setdefault(passage["document_id"], []).append(passage)
     return [(d, by_document[d["document_id"]]) for d in documents]
 

@@ -319,16 +319,3 @@ def clean_document(raw: RawDocument) -> tuple[dict, list[dict]] | Rejection:
         "text": text,
     }
     return document, rows
-
-
-def clean(raws: list[RawDocument]) -> tuple[list[dict], list[dict], list[Rejection]]:
-    """Clean a batch of decoded sources into documents and passages rows."""
-    documents, passages, rejections = [], [], []
-    for raw in raws:
-        result = clean_document(raw)
-        if isinstance(result, Rejection):
-            rejections.append(result)
-        else:
-            documents.append(result[0])
-            passages += result[1]
-    return documents, passages, rejections

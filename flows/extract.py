@@ -173,12 +173,3 @@ def decode(raw: RawFile) -> RawDocument | Rejection:
         return Rejection(raw.source.source_name, raw.source.source_uri, raw.sha256, "extract",
                          f"{raw.source.source_uri}: holds no text", "empty")
     return RawDocument(raw.source, raw.sha256, raw.media_type, encoding, text, n_pages, title)
-
-
-def extract(sources: list[Source], store: RawStore, max_bytes: int
-            ) -> tuple[list[RawDocument], list[Rejection]]:
-    """Read and decode a batch of sources (the flow reads first, then decodes in batches)."""
-    files, rejections = read_all(sources, store, max_bytes)
-    decoded = [decode(f) for f in files]
-    return ([d for d in decoded if isinstance(d, RawDocument)],
-            rejections + [d for d in decoded if isinstance(d, Rejection)])

@@ -465,12 +465,3 @@ def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
             article, context.section = passage["article_no"], Section()
         rows += _passage_figures(document, passage, context)
     return rows
-
-
-def normalise(documents: list[dict], passages: list[dict]) -> list[dict]:
-    """Figures rows for a batch of documents."""
-    by_document: dict[str, list[dict]] = {}
-    for passage in passages:
-        by_document.setdefault(passage["document_id"], []).append(passage)
-    return [row for document in documents
-            for row in extract_figures(document, by_document[document["document_id"]])]

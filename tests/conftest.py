@@ -62,3 +62,14 @@ def published_again(run_flow, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("second") / "cnfiscal"
     run_flow([SAMPLES], out)
     return out
+
+
+def process_folder(folder: Path, max_bytes: int = 10**7):
+    """A folder through discover, read and per-document work, as the flow does (no cache):
+    (documents, passages, figures, rejections)."""
+    from flows import extract, fetch, incremental, sources
+
+    found, refused = sources.discover_sources([folder])
+    raws, rejections = extract.read_all(found, fetch.RawStore(folder.parent / "raw-store"), max_bytes)
+    batch = incremental.process_batch(raws, None, incremental.code_version())
+    return batch.documents, batch.passages, batch.figures, refused + rejections + batch.rejections

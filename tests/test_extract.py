@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.clean import clean
-from flows.extract import decode_text, extract
+from conftest import process_folder
+from flows.clean import clean_document
+from flows.extract import decode_text
 from flows.fetch import RawStore
 from flows.records import PipelineError, RawDocument, Rejection, Source
 from flows.sources import discover_sources, read_manifest
@@ -18,9 +19,8 @@ TRADITIONAL = "全市稅收收入完成80億元，同比增長5.2%。財政支�
 
 
 def run_extract(folder: Path, max_bytes: int = 10**6):
-    found, refused = discover_sources([folder])
-    raws, rejections = extract(found, RawStore(folder.parent / "raw-store"), max_bytes)
-    return raws, refused + rejections
+    documents, _, _, rejections = process_folder(folder, max_bytes)
+    return documents, rejections
 
 
 @pytest.mark.parametrize("data, encoding", [
@@ -47,9 +47,8 @@ def test_every_encoding_of_one_passage_cleans_to_the_same_document_text(tmp_path
         folder = tmp_path / name
         folder.mkdir()
         (folder / name).write_bytes(data)
-        raws, rejections = run_extract(folder)
+        documents, rejections = run_extract(folder)
         assert rejections == []
-        documents, _, _ = clean(raws)
         texts.add(documents[0]["text"])
     assert texts == {"全市税收收入完成80亿元，同比增长5.2%。财政支出稳步增长，民生保障有力。"}
 
@@ -90,8 +89,8 @@ def test_each_bad_input_is_rejected_with_its_reason(tmp_path):
         "../outside.txt,,\n"
         ",,ftp://example.org/r.txt\n", encoding="utf-8")
     (corpus / "tampered.txt").write_text(TEXT + "改", encoding="utf-8")
-    raws, rejections = run_extract(corpus, max_bytes=5000)
-    assert [r.source.source_uri for r in raws] == ["ok.txt"]
+    documents, rejections = run_extract(corpus, max_bytes=5000)
+    assert [d["source_uri"] for d in documents] == ["ok.txt"]
     assert {r.source_uri: r.error_code for r in rejections} == {
         "../outside.txt": "path_escapes_manifest", "ftp://example.org/r.txt": "unsupported_scheme",
         "big.txt": "too_large", "binary.txt": "binary", "empty.txt": "empty",
@@ -105,10 +104,10 @@ def test_every_accepted_input_is_snapshotted_in_the_raw_store(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text(TEXT, encoding="utf-8")
-    raws, _ = run_extract(corpus)
+    documents, _ = run_extract(corpus)
     store = RawStore(tmp_path / "raw-store")
-    assert store.object_path(raws[0].sha256).read_bytes() == TEXT.encode()
-    origins = (tmp_path / "raw-store" / "origins" / f"{raws[0].sha256}.jsonl").read_text(encoding="utf-8")
+    assert store.object_path(documents[0]["sha256"]).read_bytes() == TEXT.encode()
+    origins = (tmp_path / "raw-store" / "origins" / f"{documents[0]['sha256']}.jsonl").read_text(encoding="utf-8")
     assert str((corpus / "a.txt").resolve()) in origins and '"bytes": ' in origins
 
 
@@ -121,6 +120,6 @@ def test_every_accepted_input_is_snapshotted_in_the_raw_store(tmp_path):
 def test_bad_manifest_metadata_is_rejected_when_cleaning(tmp_path, manifest, code):
     raw = RawDocument(Source("a.txt", "a.txt", tmp_path / "a.txt", manifest), "0" * 64,
                       "text/plain", "utf-8", TEXT)
-    documents, passages, rejections = clean([raw])
-    assert documents == [] and passages == [] and [r.error_code for r in rejections] == [code]
-    assert isinstance(rejections[0], Rejection) and rejections[0].stage == "clean"
+    rejection = clean_document(raw)
+    assert isinstance(rejection, Rejection)
+    assert (rejection.error_code, rejection.stage) == (code, "clean")

@@ -3,10 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.clean import clean
-from flows.extract import extract
-from flows.fetch import RawStore
-from flows.sources import discover_sources
+from conftest import process_folder
 from pdfmaker import make_blank_pdf, make_pdf
 
 PARAGRAPHS = [
@@ -18,10 +15,8 @@ PARAGRAPHS = [
 
 
 def extract_folder(folder: Path):
-    found, refused = discover_sources([folder])
-    raws, rejections = extract(found, RawStore(folder.parent / "raw-store"), 10**7)
-    documents, passages, clean_rejections = clean(raws)
-    return documents, passages, refused + rejections + clean_rejections
+    documents, passages, _, rejections = process_folder(folder)
+    return documents, passages, rejections
 
 
 def test_a_two_page_pdf_cleans_to_its_source_text_with_pages(tmp_path):

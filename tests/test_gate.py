@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SAMPLES
 from pdfmaker import make_blank_pdf, make_pdf
-from flows import clean, extract, fetch, normalise, publish, sources
+from flows import extract, fetch, incremental, publish, sources
 from flows.records import PipelineError
 from flows.validate import validate_package
 
@@ -22,10 +22,10 @@ def snapshot(folder: Path) -> dict[str, str]:
 def stage_samples(out: Path, change_figures=lambda figures: figures) -> tuple[Path, list[str]]:
     """Stage the samples' package as the flow does; change_figures plays an extractor bug."""
     found, _ = sources.discover_sources([SAMPLES])
-    raws, rejections = extract.extract(found, fetch.RawStore(out.parent / "raw"), 10**8)
-    documents, passages, _ = clean.clean(raws)
-    figures = change_figures(normalise.normalise(documents, passages))
-    tables = publish.build_tables(documents, passages, figures, [r.row() for r in rejections])
+    raws, rejections = extract.read_all(found, fetch.RawStore(out.parent / "raw"), 10**8)
+    batch = incremental.process_batch(raws, None, incremental.code_version())
+    tables = publish.build_tables(batch.documents, batch.passages, change_figures(batch.figures),
+                                  [r.row() for r in rejections])
     staging = publish.new_staging_dir(out)
     publish.stage_package(tables, staging)
     return staging, [s.source_uri for s in found]
