@@ -2,7 +2,8 @@
 
 This file only wires the steps; each step is a plain function in its own module, wrapped here in
 a thin Prefect task. Tasks work on whole batches (never one task per document), and pass paths
-and rows, never open connections.
+and rows, never open connections. Rows are passed quote()d: Prefect would otherwise visit every
+value of every row looking for futures, which cost more than the work itself.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
 from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import quote
 
 from flows import extract, fetch, incremental, load, metadata, publish, release, sources, validate
 from flows.records import PipelineError, RawFile, Rejection, Source
@@ -117,8 +119,8 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                                                   Path(manifest) if manifest else None)
         fetcher = fetch_step.with_options(retries=fetch_retries,
                                           retry_delay_seconds=exponential_backoff(backoff_factor=fetch_backoff))
-        fetched, fetch_rejections = fetcher(found, store, fetch_timeout, max_bytes, fetch_retries)
-        raws, read_rejections = read_step(fetched, store, max_bytes)
+        fetched, fetch_rejections = fetcher(quote(found), store, fetch_timeout, max_bytes, fetch_retries)
+        raws, read_rejections = read_step(quote(fetched), store, max_bytes)
         version = incremental.code_version()
         fingerprint = incremental.run_fingerprint(
             raws, refused + fetch_rejections + read_rejections, version,
@@ -126,7 +128,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         if fingerprint == publish.published_fingerprint(out_dir):
             return publish.unchanged_summary(out_dir, len(raws))  # nothing changed: keep it
         batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
-        results = [f.result() for f in [process_step.submit(b, cache_dir, version) for b in batches]]
+        results = [f.result() for f in [process_step.submit(quote(b), cache_dir, version) for b in batches]]
         documents = [d for r in results for d in r.documents]
         passages = [p for r in results for p in r.passages]
         figures = [f for r in results for f in r.figures]
@@ -134,8 +136,8 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                       + [x for r in results for x in r.rejections])
         staging = publish.new_staging_dir(out_dir)
         try:
-            stage_step(documents, passages, figures, rejections, staging)
-            validate_step(staging, [s.source_uri for s in found] + [r.source_uri for r in refused])
+            stage_step(quote(documents), quote(passages), quote(figures), quote(rejections), staging)
+            validate_step(staging, quote([s.source_uri for s in found] + [r.source_uri for r in refused]))
             load_step(staging)
             package = publish_step(staging, out_dir)
             publish.record_fingerprint(out_dir, fingerprint)
