@@ -15,7 +15,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from benchmarks import corpus
@@ -40,7 +39,6 @@ def timed_run(*arguments: str) -> dict:
 def plain_loop(folder: Path, work: Path) -> float:
     """The flow's step functions called in a plain loop, without Prefect: the baseline."""
     code = f"""
-import time
 from pathlib import Path
 from flows import extract, fetch, incremental, load, publish, sources, validate
 started = time.perf_counter()
