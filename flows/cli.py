@@ -15,7 +15,7 @@ PREFECT_DEFAULTS = {
     # Offline machines: no telemetry, and a patient start for the temporary local server.
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LEVEL": "CRITICAL",  # failures are reported by cnfiscal itself; --verbose shows all
 }
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 

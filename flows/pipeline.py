@@ -128,7 +128,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         if fingerprint == publish.published_fingerprint(out_dir):
             return publish.unchanged_summary(out_dir, len(raws))  # nothing changed: keep it
         batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
-        results = [f.result() for f in [process_step.submit(quote(b), cache_dir, version) for b in batches]]
+        results = [f.result() for f in [process_step.submit(b, cache_dir, version) for b in batches]]
         documents = [d for r in results for d in r.documents]
         passages = [p for r in results for p in r.passages]
         figures = [f for r in results for f in r.figures]

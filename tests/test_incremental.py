@@ -60,3 +60,16 @@ def test_two_worker_processes_publish_the_same_bytes_as_one(run_flow, tmp_path):
                                      cache=str(tmp_path / "cache-2"), batch_size=5)
     assert serial["figures"] == parallel["figures"] and parallel["processed"] == serial["processed"]
     assert digests(tmp_path / "serial") == digests(tmp_path / "parallel")
+
+
+def test_a_dask_cluster_with_two_worker_processes_publishes_the_same_bytes(run_flow, tmp_path):
+    from distributed import LocalCluster
+
+    dev = shared_path("corpus/dev")
+    run_flow([dev], tmp_path / "serial", cache=tmp_path / "cache-1", batch_size=5)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        on_dask = configured(dask_address=cluster.scheduler_address)(
+            [str(dev)], str(tmp_path / "dask"), cache=str(tmp_path / "cache-2"), batch_size=5)
+    assert on_dask["processed"] == 17
+    assert digests(tmp_path / "serial") == digests(tmp_path / "dask")
