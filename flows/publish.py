@@ -27,6 +27,7 @@ from flows.metadata import arrow_schema, dataset_descriptor, resource_names, tab
 from flows.records import PipelineError
 
 DUCKDB_NAME = "cnfiscal.duckdb"
+CSV_CHUNK_ROWS = 10_000
 
 
 def build_tables(documents: list[dict], passages: list[dict], figures: list[dict],
@@ -70,8 +71,8 @@ def write_resource_files(tables: dict[str, pa.Table], staging: Path) -> None:
         with open(data / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow(table.column_names)
-            for row in table.to_pylist():
-                writer.writerow([_csv_cell(v) for v in row.values()])
+            for batch in table.to_batches(max_chunksize=CSV_CHUNK_ROWS):  # bounded memory
+                writer.writerows([_csv_cell(v) for v in row.values()] for row in batch.to_pylist())
         pq.write_table(table, data / f"{name}.parquet", compression="zstd")
 
 
