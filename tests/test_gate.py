@@ -63,12 +63,8 @@ def test_gate_refuses_an_edited_file(tmp_path):
 
 
 def test_gate_refuses_a_foreign_key_to_an_unknown_region(tmp_path):
-    staging, inputs = stage_samples(tmp_path / "out")
-
-    def unknown_region(rows):
-        rows[1][rows[0].index("region_code")] = "999999"
-        return rows
-    rewrite_csv(staging / "data" / "figures.csv", unknown_region)
+    staging, inputs = stage_samples(
+        tmp_path / "out", lambda figures: [{**figures[0], "region_code": "999999"}] + figures[1:])
     with pytest.raises(PipelineError, match="foreign-key"):
         validate_package(staging, inputs)
 
