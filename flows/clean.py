@@ -241,11 +241,6 @@ def _blocks(items: list[tuple[str, int | None]]) -> list[list[tuple[str, int | N
     return blocks
 
 
-def clean_text(raw: str) -> str:
-    """The cleaned text alone: one paragraph per line."""
-    return "\n".join(p.text for p in rebuild_paragraphs(raw))
-
-
 YEAR_IN_TEXT = re.compile(r"(?<![0-9])((?:19[4-9]|20[0-9])[0-9])年")
 
 

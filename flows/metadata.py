@@ -44,10 +44,6 @@ def table_schema(resource: str) -> dict[str, Any]:
     return json.loads((PROJECT_ROOT / entry["schema"]).read_text(encoding="utf-8"))
 
 
-def field_names(resource: str) -> list[str]:
-    return [f["name"] for f in table_schema(resource)["fields"]]
-
-
 def arrow_schema(resource: str) -> pa.Schema:
     """Arrow types for the resource's Parquet file; required fields are not nullable."""
     return pa.schema([

@@ -4,10 +4,14 @@ from __future__ import annotations
 import pytest
 
 from conftest import SAMPLES
-from flows.clean import (clean_text, drop_meaningless_spaces, normalise_characters,
+from flows.clean import (drop_meaningless_spaces, normalise_characters,
                          rebuild_paragraphs, reference_year)
 from flows.records import Paragraph
 from flows.structure import build_passages
+
+
+def clean_text(raw: str) -> str:
+    return "\n".join(p.text for p in rebuild_paragraphs(raw))
 
 HARD_WRAPPED = """\
 2023 年 全 县 一 般 公 共 预 算 收 入

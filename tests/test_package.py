@@ -13,7 +13,7 @@ import pytest
 from frictionless import Package
 
 from conftest import PROJECT_ROOT, shared_path
-from flows.metadata import arrow_schema, field_names, resource_names
+from flows.metadata import arrow_schema, resource_names, table_schema
 
 csv.field_size_limit(1 << 30)
 
@@ -101,7 +101,7 @@ def test_duckdb_has_every_resource_with_comments_on_every_table_and_column(publi
         for name in resource_names():
             columns = con.execute("SELECT column_name, comment FROM duckdb_columns() "
                                   "WHERE table_name = ? ORDER BY column_index", [name]).fetchall()
-            assert [c for c, _ in columns] == field_names(name)
+            assert [c for c, _ in columns] == [f["name"] for f in table_schema(name)["fields"]]
             assert all(comment for _, comment in columns), name
             count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
             assert count == len(read_csv(published, name))
