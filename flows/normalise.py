@@ -377,14 +377,10 @@ def _figure_measure(text: str, match: Match, sentence_start: int, state: Passage
 
 
 def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sentence_start: int,
-                spread, context: DocumentContext, state: PassageState, periods) -> dict:
+                item: ListedItem | None, context: DocumentContext, state: PassageState,
+                periods) -> dict:
     text = document["text"]
     measure = _figure_measure(text, match, sentence_start, state)
-    item = None
-    if spread and "分别" in text[sentence_start:match.start]:
-        listed = text.find("分别", sentence_start)
-        position = len(find_figures(text[listed:match.start]))
-        item = spread[position] if position < len(spread) else None
     found = (item.indicator if item else None) \
         or indicator_of(context.masked, match, measure, context.aliases, sentence_start)
     if found is None and match.unit != "count" \
@@ -440,11 +436,17 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext) ->
         sentence_start = offset + sentence.start()
         spread = respectively(sentence.group(), context.aliases,
                               document["region_code"] or passage["region_code"])
+        listed_from = sentence.group().find("分别")
+        listed = 0  # figures after 分别 so far: the n-th takes the n-th listed item
         for local in find_figures(sentence.group()):
+            item = None
+            if spread and local.start > listed_from:
+                item = spread[listed] if listed < len(spread) else None
+                listed += 1
             match = Match(local.start + sentence_start, local.end + sentence_start, local.value,
                           local.unit, local.qualifier, local.rule, local.scope)
             rows.append(_figure_row(document, passage, match, sentence.group(), sentence_start,
-                                    spread, context, state, periods))
+                                    item, context, state, periods))
     if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):
         lead_alias = _nearest_alias(context.aliases.every, context.masked, passage["char_start"],
                                     passage["char_end"])
