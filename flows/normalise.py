@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
-from flows.periods import Period, period_before, period_mentions
+from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
 from flows.rules import longest_first, rule_table, trie_regex
 
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
@@ -98,7 +98,9 @@ def document_aliases(text: str) -> Aliases:
     """The codelist's aliases plus the document's own abbreviations: 一般公共预算收入(以下简称
     财政收入) makes 财政收入 mean gpb_revenue in that document."""
     definitions = {}
-    for _, pattern in _compiled("definitions"):
+    for row, pattern in _compiled("definitions"):
+        if row["requires"] not in text:  # a substring test spares most documents the scan
+            continue
         for m in pattern.finditer(text):
             term = next((a for a in longest_first(list(base_aliases())) if m.group("term").endswith(a)), None)
             if term:
@@ -394,7 +396,7 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
     region = passage["region_code"]
     owner = (item.region if item else None) or owner_region(
         context.masked, sentence_start, match.start, limit, region, document["region_code"] or region)
-    period = period_before(periods, match.start - passage["char_start"]) or context.section.period
+    period = period_before(periods, match.start) or context.section.period
     phase = phase_of(text, match, measure.name, indicator, context.report_phase)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
@@ -424,27 +426,38 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
     }
 
 
-def _passage_figures(document: dict, passage: dict, context: DocumentContext) -> list[dict]:
+SENTENCE_ENDS = re.compile("[！？!?\n" + FENCE + "]")
+
+
+def _document_numbers(text: str, spans: list[tuple[int, int]]) -> list[Match]:
+    """Every number of the document, found in one scan of a copy in which each sentence end
+    and passage boundary reads 。, so that no match runs from one sentence into the next."""
+    return find_figures(SENTENCE_ENDS.sub("。", fenced(text, spans)))
+
+
+def _passage_figures(document: dict, passage: dict, context: DocumentContext,
+                     candidates: list, numbers: list[Match], next_number: int) -> tuple[list[dict], int]:
+    """The passage's figures rows, and the index of the first number after the passage."""
     offset = passage["char_start"]
     year = context.section.period.year if context.section.period else context.reference_year
-    periods = period_mentions(passage["text"], year)
+    periods = period_mentions(candidates, document["text"], passage["char_end"], year)
     if context.section.period is None and periods:
         context.section.period = periods[0].period  # the section's lead sentence sets its period
     state = PassageState(context.section.indicator)
     rows = []
     for sentence in SENTENCE.finditer(passage["text"]):
-        sentence_start = offset + sentence.start()
+        sentence_start, sentence_end = offset + sentence.start(), offset + sentence.end()
         spread = respectively(sentence.group(), context.aliases,
                               document["region_code"] or passage["region_code"])
-        listed_from = sentence.group().find("分别")
+        listed_from = sentence_start + sentence.group().find("分别")
         listed = 0  # figures after 分别 so far: the n-th takes the n-th listed item
-        for local in find_figures(sentence.group()):
+        while next_number < len(numbers) and numbers[next_number].start < sentence_end:
+            match = numbers[next_number]
+            next_number += 1
             item = None
-            if spread and local.start > listed_from:
+            if spread and match.start > listed_from:
                 item = spread[listed] if listed < len(spread) else None
                 listed += 1
-            match = Match(local.start + sentence_start, local.end + sentence_start, local.value,
-                          local.unit, local.qualifier, local.rule, local.scope)
             rows.append(_figure_row(document, passage, match, sentence.group(), sentence_start,
                                     item, context, state, periods))
     if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):
@@ -454,16 +467,21 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext) ->
             periods[-1].period if periods else context.section.period,
             (context.aliases.codes[lead_alias.group()], lead_alias.group()) if lead_alias
             else context.section.indicator)
-    return rows
+    return rows, next_number
 
 
 def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
     """All figures of one document as figures rows, in reading order."""
-    context = DocumentContext(document["reference_year"], document_aliases(document["text"]),
-                              report_phase(passages), _masked_subjects(document["text"]))
+    text = document["text"]
+    context = DocumentContext(document["reference_year"], document_aliases(text),
+                              report_phase(passages), _masked_subjects(text))
+    spans = [(p["char_start"], p["char_end"]) for p in passages]
+    numbers, next_number = _document_numbers(text, spans), 0
     rows, article = [], None
-    for passage in passages:
+    for passage, candidates in zip(passages, period_candidates(text, spans)):
         if passage["article_no"] != article:
             article, context.section = passage["article_no"], Section()
-        rows += _passage_figures(document, passage, context)
+        found, next_number = _passage_figures(document, passage, context, candidates, numbers,
+                                              next_number)
+        rows += found
     return rows

@@ -9,9 +9,9 @@ and most are names or slogans.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
+from typing import NamedTuple
 
 import cn2an
 
@@ -24,9 +24,9 @@ CN_LEADING = "零〇一二两三四五六七八九十廿百千"  # a Chinese num
 ARABIC = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
 
 
-@dataclass(frozen=True)
-class Match:
-    """A number found in the text, before its attributes are set."""
+class Match(NamedTuple):
+    """A number found in the text, before its attributes are set (a tuple: thousands are made
+    per document, and tuples are the cheapest to build)."""
 
     start: int
     end: int
@@ -38,8 +38,8 @@ class Match:
 
 
 @cache
-def _multipliers() -> dict[str, Decimal]:
-    return {r["word"]: Decimal(r["factor"]) for r in rule_table("multipliers")}
+def _multipliers() -> dict[str, int]:
+    return {r["word"]: int(r["factor"]) for r in rule_table("multipliers")}
 
 
 @cache
@@ -59,7 +59,7 @@ def _arabic_pattern() -> re.Pattern[str]:
     units = "|".join(re.escape(w) for w in longest_first(list(_unit_rules())))
     inside = "|".join(c for c, _ in _qualifier_cues("inside"))
     return re.compile(
-        r"(?<![0-9A-Za-z.,第])(?P<sign>[-−](?=[0-9]))?"
+        r"(?=[-−0-9])(?<![0-9A-Za-z.,第])(?P<sign>[-−](?=[0-9]))?"
         rf"(?P<number>{ARABIC})"
         rf"(?P<inside>{inside})?(?P<multiplier>{multipliers})?"
         rf"(?:(?<=亿)(?P<number2>{ARABIC})(?P<multiplier2>千万|万))?"  # 405亿9,629万
@@ -69,28 +69,41 @@ def _arabic_pattern() -> re.Pattern[str]:
 @cache
 def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     money_units = "万亿元|亿元|千万元|百万元|万元|元"
-    before = rf"(?<![0-9.{CN_DIGITS}几数第上成每])"
+    before = rf"(?=[{CN_LEADING}])(?<![0-9.{CN_DIGITS}几数第上成每])"
     return (re.compile(rf"百分之(?P<cn>[{CN_DIGITS}]+)"),
             re.compile(rf"{before}(?P<cn>[{CN_LEADING}][{CN_DIGITS}．.]*)(?P<unit>{money_units}|万亿|亿)"))
+
+
+@cache
+def _qualifier_patterns() -> tuple[dict[str, str], re.Pattern[str], re.Pattern[str], int]:
+    """Cue → qualifier, and one pattern each for the cues after and before a number (longest
+    cue first, as one regex call is much cheaper than a call per cue)."""
+    after = "|".join(re.escape(c) for c, _ in _qualifier_cues("after"))
+    before = "|".join(re.escape(c) for c, _ in _qualifier_cues("before"))
+    names = {c: n for position in ("before", "inside", "after") for c, n in _qualifier_cues(position)}
+    longest = max(len(c) for c, _ in _qualifier_cues("before"))
+    return names, re.compile(after), re.compile(f"(?:{before})\\Z"), longest
 
 
 def qualifier(text: str, start: int, end: int, inside: str | None) -> str:
     """Qualifier from cues inside the number (180多条), after it (以上) or before it (超过)."""
     if inside:
         return dict(_qualifier_cues("inside"))[inside]
-    for cue, name in _qualifier_cues("after"):
-        if text.startswith(cue, end):
-            return name
-    for cue, name in _qualifier_cues("before"):
-        if text.endswith(cue, 0, start):
-            return name
-    return "exact"
+    names, after, before, longest = _qualifier_patterns()
+    cue = after.match(text, end) or before.search(text, max(0, start - longest), start)
+    return names[cue.group()] if cue else "exact"
 
 
 def _bare_money_allowed(text: str, end: int) -> bool:
     """亿 without 元 is money when nothing else is counted after it (2293亿，/百亿以上)."""
     after = [c for c, _ in _qualifier_cues("after")] + ["的"]
     return not CJK_IDEOGRAPH.match(text, end) or any(text.startswith(c, end) for c in after)
+
+
+def _scaled(number: str, factor: int) -> tuple[int, int]:
+    """1,234.5 × 10000 as the exact fraction 123450000 / 10, in integers."""
+    whole, _, decimals = number.replace(",", "").partition(".")
+    return int(whole + decimals) * factor, 10 ** len(decimals)
 
 
 def find_arabic(text: str) -> list[Match]:
@@ -109,12 +122,13 @@ def find_arabic(text: str) -> list[Match]:
             unit = "CNY"
         else:
             continue
-        value = Decimal(m.group("number").replace(",", "")) * _multipliers().get(multiplier or "", Decimal(1))
-        if m.group("number2"):
-            value += Decimal(m.group("number2").replace(",", "")) * _multipliers()[m.group("multiplier2")]
-        if m.group("sign"):
-            value = -value
-        found.append(Match(m.start(), end, float(value), unit,
+        numerator, denominator = _scaled(m.group("number"), _multipliers().get(multiplier or "", 1))
+        if m.group("number2"):  # 405亿9,629万: add the second part over a common denominator
+            numerator2, denominator2 = _scaled(m.group("number2"), _multipliers()[m.group("multiplier2")])
+            numerator, denominator = (numerator * denominator2 + numerator2 * denominator,
+                                      denominator * denominator2)
+        value = numerator / denominator  # int / int: correctly rounded, like float(Decimal)
+        found.append(Match(m.start(), end, -value if m.group("sign") else value, unit,
                            qualifier(text, m.start(), end, m.group("inside") or m.group("inside2")),
                            f"{unit}_arabic"))
     return found
@@ -170,12 +184,16 @@ def _rank_value(position: str) -> float:
     return float(digits) if digits.isdigit() else chinese_number(digits)
 
 
+@cache
+def _rank_pattern() -> re.Pattern[str]:
+    return re.compile(next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank"))
+
+
 def find_ranks(text: str) -> list[Match]:
     """Ranks introduced by a ranking verb: 居全国第7位, 位居全国首位, 居全国36省市第一."""
-    pattern = next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank")
     return [Match(m.start("value"), m.end("value"), _rank_value(m.group("value")), "rank",
                   "exact", "rank", m.group("scope"))
-            for m in re.finditer(pattern, text)]
+            for m in _rank_pattern().finditer(text)]
 
 
 def find_figures(text: str) -> list[Match]:

@@ -7,6 +7,7 @@ under it.
 """
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -48,32 +49,63 @@ def _number(text: str) -> int:
 
 
 @cache
-def _patterns() -> list[tuple[str, re.Pattern[str]]]:
-    return [(r["kind"], re.compile(r["pattern"])) for r in rule_table("periods")]
+def _patterns() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
+    """Each rule's kind, pattern and the words one of which it needs (a substring test is far
+    cheaper than a regex scan, and most passages lack most of them)."""
+    return [(r["kind"], re.compile(r["pattern"]), tuple(r["requires"].split("|")))
+            for r in rule_table("periods")]
+
+
+def _applies(requires: tuple[str, ...], text: str) -> bool:
+    return any(word in text for word in requires)
+
+
+FENCE = "\0"
+
+
+def fenced(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with everything outside the spans (the passages) blanked, same length: patterns
+    run over a whole document at once, yet none can match from one passage into the next."""
+    parts, position = [], 0
+    for start, end in spans:
+        parts += [FENCE * (start - position), text[start:end]]
+        position = end
+    parts.append(FENCE * (len(text) - position))
+    return "".join(parts)
 
 
 def _masked(text: str) -> str:
     """The text with comparison phrases and dates blanked out (same length, so offsets hold)."""
-    for kind, pattern in _patterns():
-        if kind == "mask":
-            text = pattern.sub(lambda m: "\0" * len(m.group()), text)
+    for kind, pattern, requires in _patterns():
+        if kind == "mask" and _applies(requires, text):
+            text = pattern.sub(lambda m: FENCE * len(m.group()), text)
     return text
 
 
-def _candidates(text: str) -> list[tuple[int, int, str, re.Match[str]]]:
-    """Non-overlapping expressions, the earlier rules winning where two overlap."""
-    taken: list[tuple[int, int, str, re.Match[str]]] = []
-    masked = _masked(text)
-    for kind, pattern in _patterns():
-        if kind == "mask":
+Candidate = tuple[int, int, str, re.Match[str]]
+
+
+def period_candidates(text: str, spans: list[tuple[int, int]]) -> list[list[Candidate]]:
+    """Each span's period expressions, non-overlapping, the earlier rules winning where two
+    overlap; found in one scan of the document per rule."""
+    masked = _masked(fenced(text, spans))
+    starts: list[int] = []  # the taken expressions, kept sorted and disjoint
+    taken: list[Candidate] = []
+    for kind, pattern, requires in _patterns():
+        if kind == "mask" or not _applies(requires, masked):
             continue
         for m in pattern.finditer(masked):
-            if all(m.end() <= s or m.start() >= e for s, e, _, _ in taken):
-                taken.append((m.start(), m.end(), kind, m))
-    return sorted(taken, key=lambda t: t[0])
+            index = bisect.bisect_left(starts, m.start())
+            if (index and taken[index - 1][1] > m.start()) \
+                    or (index < len(taken) and taken[index][0] < m.end()):
+                continue  # overlaps an expression an earlier rule found
+            starts.insert(index, m.start())
+            taken.insert(index, (m.start(), m.end(), kind, m))
+    return [taken[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
+            for start, end in spans]
 
 
-def _resolve(kind: str, m: re.Match[str], year: int, text: str) -> Period | None:
+def _resolve(kind: str, m: re.Match[str], year: int, text: str, limit: int) -> Period | None:
     groups = {k: v for k, v in m.groupdict().items() if v}
     year = int(groups.get("year") or groups.get("year2") or year)
     if kind == "year":
@@ -101,8 +133,8 @@ def _resolve(kind: str, m: re.Match[str], year: int, text: str) -> Period | None
         return _months(year, 7, 12)
     if kind == "month":
         month = int(groups["month"])
-        cumulative = next(p for k, p in _patterns() if k == "cumulative")
-        following = text[m.end():m.end() + CUMULATIVE_WINDOW].split("。")[0]
+        cumulative = next(p for k, p, _ in _patterns() if k == "cumulative")
+        following = text[m.end():min(m.end() + CUMULATIVE_WINDOW, limit)].split("。")[0]
         return _months(year, 1 if cumulative.search(following) else month, month)
     if kind == "this_year":
         return _months(year, 1, 12)
@@ -111,15 +143,17 @@ def _resolve(kind: str, m: re.Match[str], year: int, text: str) -> Period | None
     return None  # "cumulative" only modifies a month
 
 
-def period_mentions(text: str, year: int | None) -> list[PeriodMention]:
-    """Every period expression in a passage, resolved in reading order; an explicit year becomes
-    the year in force for the expressions after it."""
+def period_mentions(candidates: list[Candidate], text: str, limit: int,
+                    year: int | None) -> list[PeriodMention]:
+    """A passage's period expressions (its candidates; `limit` is where it ends in the document
+    text), resolved in reading order; an explicit year becomes the year in force for the
+    expressions after it."""
     mentions = []
-    for start, end, kind, m in _candidates(text):
+    for start, end, kind, m in candidates:
         explicit = m.groupdict().get("year")
         if year is None and not explicit and kind not in ("year", "year_range"):
             continue
-        period = _resolve(kind, m, year or 0, text)
+        period = _resolve(kind, m, year or 0, text, limit)
         if period is None:
             continue
         mentions.append(PeriodMention(start, end, period))
@@ -130,6 +164,6 @@ def period_mentions(text: str, year: int | None) -> list[PeriodMention]:
 
 
 def period_before(mentions: list[PeriodMention], offset: int) -> Period | None:
-    """The period in force at an offset of the passage: the last expression ending before it."""
+    """The period in force at an offset of the document: the last expression ending before it."""
     before = [m.period for m in mentions if m.end <= offset]
     return before[-1] if before else None
