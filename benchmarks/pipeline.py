@@ -40,18 +40,16 @@ def plain_loop(folder: Path, work: Path) -> float:
     """The flow's step functions called in a plain loop, without Prefect: the baseline."""
     code = f"""
 from pathlib import Path
-from flows import extract, fetch, incremental, load, publish, sources, validate
+from flows import extract, fetch, incremental, load, sources, stage, validate
 started = time.perf_counter()
 work = Path({str(work)!r})
 found, refused = sources.discover_sources([Path({str(folder)!r})])
 raws, rejections = extract.read_all(found, fetch.RawStore(work / "raw"), 50_000_000)
-batch = incremental.process_batch(raws, None, incremental.code_version())
-tables = publish.build_tables(batch.documents, batch.passages, batch.figures,
-                              [r.row() for r in refused + rejections + batch.rejections])
-tables = publish.with_flags(tables, validate.figure_flags(tables))
+staged = [stage.write_parts(incremental.process_batch(raws[i:i + 200], None, incremental.code_version()),
+                            work / "parts", f"{{i:06d}}") for i in range(0, len(raws), 200)]
+rejections = refused + rejections + [r for s in staged for r in s.rejections]
 staging = work / "package"
-staging.mkdir()
-publish.stage_package(tables, staging)
+stage.stage_package(work / "parts", [r.row() for r in rejections], staging)
 validate.validate_package(staging, [s.source_uri for s in found])
 load.load_duckdb(staging)
 print(time.perf_counter() - started)

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
-from flows.metadata import duckdb_ddl, duckdb_view_ddl, resource_names, table_schema, views
+from flows.metadata import duckdb_connect, duckdb_ddl, duckdb_view_ddl, resource_names, views
 from flows.publish import DUCKDB_NAME
 
 
@@ -17,14 +15,14 @@ def load_duckdb(staging: Path) -> Path:
     """Create <staging>/cnfiscal.duckdb: one commented table per resource, and the views."""
     path = staging / DUCKDB_NAME
     path.unlink(missing_ok=True)
-    with duckdb.connect(str(path)) as con:
+    with duckdb_connect(str(path)) as con:
         for name in resource_names():
             for statement in duckdb_ddl(name):
                 con.execute(statement)
-            order = ", ".join(f'"{k}"' for k in table_schema(name)["primaryKey"])
+            # The Parquet files are sorted by primary key, and DuckDB keeps insertion order.
             rows = con.read_parquet(str(staging / "data" / f"{name}.parquet"))
             con.register("staged_rows", rows)
-            con.execute(f'INSERT INTO "{name}" SELECT * FROM staged_rows ORDER BY {order}')
+            con.execute(f'INSERT INTO "{name}" SELECT * FROM staged_rows')
             con.unregister("staged_rows")
         for view in views():
             for statement in duckdb_view_ddl(view):

@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,19 @@ ARROW_TYPES = {
     "boolean": pa.bool_(),
     "date": pa.date32(),
 }
+DUCKDB_MEMORY_LIMIT = "512MB"  # past this, DuckDB sorts and joins on disk: memory stays flat
+
+
+def duckdb_connect(database: str = ":memory:", spill: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection held to DUCKDB_MEMORY_LIMIT, spilling to `spill` (or DuckDB's default
+    folder next to the database)."""
+    con = duckdb.connect(database)
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    if spill:
+        con.execute(f"SET temp_directory = {sql_literal(str(spill))}")
+    return con
+
+
 DUCKDB_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE",
                 "boolean": "BOOLEAN", "date": "DATE"}
 

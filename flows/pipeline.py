@@ -23,7 +23,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
-from flows import extract, fetch, incremental, load, metadata, publish, release, sources, validate
+from flows import extract, fetch, incremental, load, metadata, publish, release, sources, stage, validate
 from flows.records import PipelineError, RawFile, Rejection, Source
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -68,16 +68,15 @@ def read_step(items: list[Source], store: Path, max_bytes: int
 
 
 @step("extract-clean-normalise")
-def process_step(batch: list[RawFile], cache: Path | None, version: str) -> incremental.BatchResult:
-    return incremental.process_batch(batch, cache, version)
+def process_step(batch: list[RawFile], cache: Path | None, version: str, parts: Path,
+                 name: str) -> stage.StagedBatch:
+    # The rows go to disk here, in the worker; only counts and rejections travel back.
+    return stage.write_parts(incremental.process_batch(batch, cache, version), parts, name)
 
 
 @step("stage")
-def stage_step(documents: list[dict], passages: list[dict], figures: list[dict],
-               rejections: list[Rejection], staging: Path) -> Path:
-    tables = publish.build_tables(documents, passages, figures, [r.row() for r in rejections])
-    tables = publish.with_flags(tables, validate.figure_flags(tables))
-    return publish.stage_package(tables, staging)
+def stage_step(parts: Path, rejections: list[Rejection], staging: Path) -> Path:
+    return stage.stage_package(parts, [r.row() for r in rejections], staging)
 
 
 @step("validate")
@@ -127,25 +126,32 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
             metadata.package_metadata() + f"\0{os.environ.get('SOURCE_DATE_EPOCH', '')}")
         if fingerprint == publish.published_fingerprint(out_dir):
             return publish.unchanged_summary(out_dir, len(raws))  # nothing changed: keep it
-        batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
-        results = [f.result() for f in [process_step.submit(b, cache_dir, version) for b in batches]]
-        documents = [d for r in results for d in r.documents]
-        passages = [p for r in results for p in r.passages]
-        figures = [f for r in results for f in r.figures]
-        rejections = (refused + fetch_rejections + read_rejections
-                      + [x for r in results for x in r.rejections])
-        staging = publish.new_staging_dir(out_dir)
+        staging, parts = publish.new_staging_dir(out_dir), publish.new_staging_dir(out_dir)
         try:
-            stage_step(quote(documents), quote(passages), quote(figures), quote(rejections), staging)
-            validate_step(staging, quote([s.source_uri for s in found] + [r.source_uri for r in refused]))
-            load_step(staging)
+            batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
+            results = [f.result() for f in [process_step.submit(b, cache_dir, version, parts, f"{n:06d}")
+                                            for n, b in enumerate(batches)]]
+            rejections = (refused + fetch_rejections + read_rejections
+                          + [x for r in results for x in r.rejections])
+            stage_step(parts, quote(rejections), staging)
+            shutil.rmtree(parts)
+            # Validation and loading read the same staged files: run them side by side.
+            validation = validate_step.submit(
+                staging, [s.source_uri for s in found] + [r.source_uri for r in refused])
+            loading = load_step.submit(staging)
+            for future in (validation, loading):
+                future.wait()
+            validation.result()  # a failed check is the more telling error: raise it first
+            loading.result()
             package = publish_step(staging, out_dir)
             publish.record_fingerprint(out_dir, fingerprint)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(parts, ignore_errors=True)
             raise
         released = release_step(package, Path(releases)) if releases else None
-    return {"documents": len(documents), "figures": len(figures), "rejections": len(rejections),
+    return {"documents": sum(r.documents for r in results), "figures": sum(r.figures for r in results),
+            "rejections": len(rejections),
             "processed": sum(r.processed for r in results), "cached": sum(r.cached for r in results),
             "package": str(package / "datapackage.json"),
             "duckdb": str(package / publish.DUCKDB_NAME),

@@ -1,12 +1,12 @@
-"""Publish: write the package's files into a build folder, then point --out at it.
+"""Publish: build folders beside --out, the package descriptor, and the switch to a new build.
 
 Builds sit beside --out (in .<name>.builds/); --out becomes a symlink to a build only after
-validation, in one atomic rename, so a failed or killed run leaves the previous package untouched. Everything written here is a pure function of the rows
-(sorted by primary key) and SOURCE_DATE_EPOCH, so two runs on the same inputs give the same bytes.
+validation, in one atomic rename, so a failed or killed run leaves the previous package
+untouched. The descriptor is a pure function of the staged files (flows.stage) and
+SOURCE_DATE_EPOCH, so two runs on the same inputs give the same bytes.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import fcntl
 import hashlib
@@ -19,38 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from flows.codelists import read_codelist
-from flows.metadata import arrow_schema, dataset_descriptor, resource_names, table_schema
+from flows.metadata import dataset_descriptor, resource_names, table_schema
 from flows.records import PipelineError
 
 DUCKDB_NAME = "cnfiscal.duckdb"
-CSV_CHUNK_ROWS = 10_000
 
 
-def build_tables(documents: list[dict], passages: list[dict], figures: list[dict],
-                 rejections: list[dict]) -> dict[str, pa.Table]:
-    """Every resource as an Arrow table typed from schemas/, rows sorted by primary key."""
-    rows = {"documents": documents, "passages": passages, "figures": figures,
-            "rejections": rejections, "figure_flags": [],
-            "indicators": read_codelist("indicators").to_pylist(),
-            "regions": read_codelist("regions").to_pylist()}
-    tables = {}
-    for name in resource_names():
-        key = table_schema(name)["primaryKey"]
-        ordered = sorted(rows[name], key=lambda r: tuple(r[k] for k in key))
-        tables[name] = pa.Table.from_pylist(ordered, schema=arrow_schema(name))
-    return tables
-
-
-def with_flags(tables: dict[str, pa.Table], flags: list[dict]) -> dict[str, pa.Table]:
-    """The tables with figure_flags filled in (its rows come from validation)."""
-    return {**tables, "figure_flags": pa.Table.from_pylist(flags, schema=arrow_schema("figure_flags"))}
-
-
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
     """Table Schema's lexical forms: empty for null, true/false, ISO dates, 9.4 and 457020000000."""
     if value is None:
         return ""
@@ -61,19 +36,6 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def write_resource_files(tables: dict[str, pa.Table], staging: Path) -> None:
-    """data/<resource>.csv (UTF-8, RFC 4180) and data/<resource>.parquet for every resource."""
-    data = staging / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    for name, table in tables.items():
-        with open(data / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow(table.column_names)
-            for batch in table.to_batches(max_chunksize=CSV_CHUNK_ROWS):  # bounded memory
-                writer.writerows([_csv_cell(v) for v in row.values()] for row in batch.to_pylist())
-        pq.write_table(table, data / f"{name}.parquet", compression="zstd")
 
 
 def _file_facts(path: Path) -> dict[str, Any]:
@@ -116,19 +78,6 @@ def package_descriptor(staging: Path) -> dict[str, Any]:
             **_file_facts(staging / parquet_path),
         })
     return descriptor
-
-
-def stage_package(tables: dict[str, pa.Table], staging: Path) -> Path:
-    """Write data files and datapackage.json into the staging folder; returns the folder."""
-    try:
-        write_resource_files(tables, staging)
-        descriptor_path = staging / "datapackage.json"
-        descriptor_path.write_text(
-            json.dumps(package_descriptor(staging), ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8")
-    except OSError as exc:
-        raise PipelineError(f"writing the package failed: {exc.strerror} ({exc.filename})") from exc
-    return staging
 
 
 def builds_dir(out: Path) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from frictionless import Package
 
-from flows.metadata import arrow_schema, resource_names, views
+from flows.metadata import arrow_schema, duckdb_connect, resource_names, views
 from flows.records import PipelineError
 from flows.rules import rule_table
 
@@ -88,7 +89,7 @@ def _without_volatile(value: Any) -> Any:
 
 def _connect(tables: dict[str, pa.Table | Path]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with each resource as a view (over Arrow tables or Parquet files)."""
-    con = duckdb.connect()
+    con = duckdb_connect()
     for name, table in tables.items():
         relation = con.read_parquet(str(table)) if isinstance(table, Path) else con.from_arrow(table)
         relation.create_view(name)
@@ -155,22 +156,40 @@ def structural_checks(package_dir: Path, input_uris: list[str] | None) -> list[d
     return checks
 
 
+def _same_rows(parquet: Iterator[pa.RecordBatch], from_csv: Iterator[pa.RecordBatch]) -> bool:
+    """Whether two streams of record batches hold the same rows, batch sizes aside."""
+    pending = None
+    for batch in from_csv:
+        while pending is None or pending.num_rows < batch.num_rows:
+            more = next(parquet, None)
+            if more is None:
+                return False
+            more = pa.Table.from_batches([more])
+            pending = more if pending is None else pa.concat_tables([pending, more])
+        if not pending.slice(0, batch.num_rows).equals(pa.Table.from_batches([batch])):
+            return False
+        pending = pending.slice(batch.num_rows)
+    return (pending is None or pending.num_rows == 0) and next(parquet, None) is None
+
+
 def parquet_matches_csv_check(package_dir: Path) -> dict[str, Any]:
-    """Each Parquet file has the schema's Arrow types and exactly the rows of its CSV twin."""
+    """Each Parquet file has the schema's Arrow types and exactly the rows of its CSV twin
+    (compared a block at a time, so memory does not grow with the files)."""
     mismatched = []
     for name in resource_names():
         expected = arrow_schema(name)
         try:
-            parquet = pq.read_table(package_dir / "data" / f"{name}.parquet")
-            from_csv = pacsv.read_csv(
+            parquet = pq.ParquetFile(package_dir / "data" / f"{name}.parquet")
+            from_csv = pacsv.open_csv(
                 package_dir / "data" / f"{name}.csv",
                 parse_options=pacsv.ParseOptions(newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(column_types=expected, strings_can_be_null=True,
                                                      true_values=["true"], false_values=["false"]))
+            same = parquet.schema_arrow.equals(expected) and _same_rows(
+                iter(parquet.iter_batches()), (b.cast(expected) for b in from_csv))
         except (pa.ArrowInvalid, OSError):
-            mismatched.append(name)
-            continue
-        if not parquet.schema.equals(expected) or not parquet.equals(from_csv.cast(expected)):
+            same = False
+        if not same:
             mismatched.append(name)
     return _check("parquet_matches_csv", mismatched,
                   "every Parquet file has its schema's types and its CSV's rows",

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SAMPLES
 from pdfmaker import make_blank_pdf, make_pdf
-from flows import extract, fetch, incremental, publish, sources
+from flows import extract, fetch, incremental, publish, sources, stage
 from flows.records import PipelineError
 from flows.validate import validate_package
 
@@ -24,10 +24,10 @@ def stage_samples(out: Path, change_figures=lambda figures: figures) -> tuple[Pa
     found, _ = sources.discover_sources([SAMPLES])
     raws, rejections = extract.read_all(found, fetch.RawStore(out.parent / "raw"), 10**8)
     batch = incremental.process_batch(raws, None, incremental.code_version())
-    tables = publish.build_tables(batch.documents, batch.passages, change_figures(batch.figures),
-                                  [r.row() for r in rejections])
-    staging = publish.new_staging_dir(out)
-    publish.stage_package(tables, staging)
+    batch.figures = change_figures(batch.figures)
+    parts, staging = publish.new_staging_dir(out), publish.new_staging_dir(out)
+    stage.write_parts(batch, parts, "batch")
+    stage.stage_package(parts, [r.row() for r in rejections], staging)
     return staging, [s.source_uri for s in found]
 
 
