@@ -128,7 +128,9 @@ def _flow_parameters(args: argparse.Namespace) -> dict:
     return {"inputs": inputs, "out": absolute(args.out), "manifest": absolute(args.manifest),
             "raw_store": absolute(args.raw_store), "max_bytes": args.max_bytes,
             "fetch_timeout": args.fetch_timeout, "fetch_retries": args.fetch_retries,
-            "releases": absolute(args.releases), "cache": absolute(args.cache)}
+            "releases": absolute(args.releases), "cache": absolute(args.cache),
+            # Local worker processes also share Frictionless's work; Dask workers cannot fork.
+            "parallel_validation": args.workers > 1 and not args.dask_address}
 
 
 def serve_command(args: argparse.Namespace) -> int:

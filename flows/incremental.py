@@ -41,6 +41,21 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+PACKAGE_LIBRARIES = ["duckdb", "pyarrow", "frictionless"]
+
+
+@cache
+def package_code_version() -> str:
+    """A hash of all of cnfiscal's code and the libraries that write the package: a change to
+    staging, validation or loading republishes even when no input changed."""
+    digest = hashlib.sha256(code_version().encode())
+    for path in sorted(FLOWS_DIR.rglob("*.py")):
+        digest.update(path.relative_to(FLOWS_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    for library in PACKAGE_LIBRARIES:
+        digest.update(f"{library}=={metadata.version(library)}".encode())
+    return digest.hexdigest()[:16]
+
+
 def cache_key(raw: RawFile, version: str) -> str:
     """Everything a document's rows depend on: its bytes, its names, its manifest row, the code."""
     source = raw.source

@@ -23,7 +23,7 @@ ARROW_TYPES = {
     "boolean": pa.bool_(),
     "date": pa.date32(),
 }
-DUCKDB_MEMORY_LIMIT = "512MB"  # past this, DuckDB sorts and joins on disk: memory stays flat
+DUCKDB_MEMORY_LIMIT = "256MB"  # past this, DuckDB sorts and joins on disk: memory stays flat
 
 
 def duckdb_connect(database: str = ":memory:", spill: Path | None = None) -> duckdb.DuckDBPyConnection:

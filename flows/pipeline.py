@@ -19,7 +19,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
-from prefect.task_runners import ProcessPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
@@ -80,8 +80,8 @@ def stage_step(parts: Path, rejections: list[Rejection], staging: Path) -> Path:
 
 
 @step("validate")
-def validate_step(staging: Path, input_uris: list[str]) -> dict:
-    report = validate.validate_package(staging, input_uris)
+def validate_step(staging: Path, input_uris: list[str], parallel: bool) -> dict:
+    report = validate.validate_package(staging, input_uris, parallel)
     create_markdown_artifact(validate.markdown_report(report), key="validation-report",
                              description="cnfiscal validation report")
     return report
@@ -102,12 +102,15 @@ def release_step(package: Path, releases: Path) -> Path:
     return release.make_release(package, releases, dt.datetime.now(dt.timezone.utc).date())
 
 
-@flow(name="cnfiscal-run")
+# Two threads: validation and loading run side by side. More would only hold more batches in
+# memory at once, since per-document work holds the GIL (--workers N uses processes instead).
+@flow(name="cnfiscal-run", task_runner=ThreadPoolTaskRunner(max_workers=2))
 def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                  raw_store: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  fetch_timeout: float = 30.0, fetch_retries: int = 3,
                  fetch_backoff: float = 2.0, releases: str | None = None,
-                 cache: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE) -> dict:
+                 cache: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+                 parallel_validation: bool = False) -> dict:
     """Turn the sources into a validated package at `out`; the previous package survives any failure."""
     out_dir = Path(out)
     store = Path(raw_store) if raw_store else out_dir.parent / "raw-store"
@@ -123,7 +126,8 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         version = incremental.code_version()
         fingerprint = incremental.run_fingerprint(
             raws, refused + fetch_rejections + read_rejections, version,
-            metadata.package_metadata() + f"\0{os.environ.get('SOURCE_DATE_EPOCH', '')}")
+            metadata.package_metadata() + incremental.package_code_version()
+            + f"\0{os.environ.get('SOURCE_DATE_EPOCH', '')}")
         if fingerprint == publish.published_fingerprint(out_dir):
             return publish.unchanged_summary(out_dir, len(raws))  # nothing changed: keep it
         staging, parts = publish.new_staging_dir(out_dir), publish.new_staging_dir(out_dir)
@@ -137,7 +141,8 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
             shutil.rmtree(parts)
             # Validation and loading read the same staged files: run them side by side.
             validation = validate_step.submit(
-                staging, [s.source_uri for s in found] + [r.source_uri for r in refused])
+                staging, [s.source_uri for s in found] + [r.source_uri for r in refused],
+                parallel_validation)
             loading = load_step.submit(staging)
             for future in (validation, loading):
                 future.wait()

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from frictionless import Package
 
-from flows.metadata import arrow_schema, duckdb_connect, resource_names, views
+from flows.metadata import arrow_schema, duckdb_connect, resource_names, table_schema, views
 from flows.records import PipelineError
 from flows.rules import rule_table
 
@@ -110,9 +110,53 @@ def figure_flags(tables: dict[str, pa.Table]) -> list[dict[str, str]]:
     return [flags[key] for key in sorted(flags)]
 
 
-def frictionless_report(package_dir: Path) -> dict[str, Any]:
-    """Frictionless validation of the descriptor and every resource, minus timings."""
-    return _without_volatile(Package(str(package_dir / "datapackage.json")).validate().to_dict())
+def frictionless_report(package_dir: Path, parallel: bool = False) -> dict[str, Any]:
+    """Frictionless validation of the descriptor and of every resource's rows and files (types,
+    formats, constraints, bytes, sha256), minus timings. Keys are left to key_checks: Frictionless
+    holds every key of a resource in memory, DuckDB spills to disk. Without keys, Frictionless
+    can validate the resources in parallel processes."""
+    package = Package(str(package_dir / "datapackage.json"))
+    for resource in package.resources:
+        if resource.schema:
+            resource.schema.primary_key = []
+            resource.schema.foreign_keys = []
+            for field in resource.schema.fields:
+                field.constraints.pop("unique", None)
+    return _without_volatile(package.validate(parallel=parallel).to_dict())
+
+
+def _columns(fields: list[str], table: str = "") -> str:
+    """Quoted column names for SQL, optionally qualified by a table alias."""
+    prefix = f"{table}." if table else ""
+    return ", ".join(f'{prefix}"{f}"' for f in fields)
+
+
+def key_checks(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The schemas' primary keys, unique fields and foreign keys, checked in SQL over every
+    resource (a view per resource)."""
+    repeated, orphans = [], []
+    for name in resource_names():
+        schema = table_schema(name)
+        keys = [schema["primaryKey"]] + [[f["name"]] for f in schema["fields"]
+                                         if f.get("constraints", {}).get("unique")]
+        for key in keys:
+            repeated += [f"{name}({', '.join(key)}) = {row}" for row in con.execute(
+                f'SELECT {_columns(key)} FROM "{name}" GROUP BY ALL HAVING count(*) > 1 '
+                "ORDER BY ALL LIMIT 5").fetchall()]
+        for foreign in schema.get("foreignKeys", []):
+            own, target = foreign["fields"], foreign["reference"]
+            parent = target["resource"] or name  # "" refers to the resource itself
+            joined = " AND ".join(f'p."{t}" = c."{o}"' for o, t in zip(own, target["fields"]))
+            present = " AND ".join(f'c."{o}" IS NOT NULL' for o in own)
+            orphans += [f"{name}.{', '.join(own)} = {row} is not in {parent}"
+                        for row in con.execute(
+                            f'SELECT DISTINCT {_columns(own, "c")} FROM "{name}" c '
+                            f'ANTI JOIN "{parent}" p ON {joined} '
+                            f"WHERE {present} ORDER BY ALL LIMIT 5").fetchall()]
+    return [_check("primary_keys", repeated, "every primary key and unique field is unique",
+                   "values repeated"),
+            _check("foreign_keys", orphans, "every foreign key points to an existing row",
+                   "foreign-key values with no row to point to")]
 
 
 def _check(name: str, problems: list, ok: str, failed: str) -> dict[str, Any]:
@@ -123,7 +167,8 @@ def _check(name: str, problems: list, ok: str, failed: str) -> dict[str, Any]:
 def structural_checks(package_dir: Path, input_uris: list[str] | None) -> list[dict[str, Any]]:
     """The pipeline's blocking checks, as SQL over the package's Parquet files."""
     data = package_dir / "data"
-    with _connect({n: data / f"{n}.parquet" for n in ("documents", "passages", "figures", "rejections")}) as con:
+    with _connect({n: data / f"{n}.parquet" for n in resource_names()}) as con:
+        checks = key_checks(con)
         provenance = [r[0] for r in con.execute("""
             SELECT 'figure ' || f.figure_id FROM figures f LEFT JOIN documents d USING (document_id)
             WHERE d.text IS NULL
@@ -140,7 +185,7 @@ def structural_checks(package_dir: Path, input_uris: list[str] | None) -> list[d
             ORDER BY 1""").fetchall()]
         landed = Counter(r[0] for r in con.execute(
             "SELECT source_uri FROM documents UNION ALL SELECT source_uri FROM rejections").fetchall())
-    checks = [
+    checks += [
         _check("provenance", provenance, "every figure's value_text and every passage's text is "
                "the text at its offsets", "rows that differ from documents.text at their offsets"),
         _check("figure_pages", pages, "every figure's page is a page of its document",
@@ -242,10 +287,12 @@ def failure_summary(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def validate_package(package_dir: Path, input_uris: list[str] | None) -> dict[str, Any]:
+def validate_package(package_dir: Path, input_uris: list[str] | None,
+                     parallel: bool = False) -> dict[str, Any]:
     """Validate a package folder, write its JSON and Markdown reports, raise if anything failed.
-    `input_uris` are the run's inputs; None when re-validating a published package."""
-    frictionless = frictionless_report(package_dir)
+    `input_uris` are the run's inputs; None when re-validating a published package. `parallel`
+    runs Frictionless over the resources in parallel processes."""
+    frictionless = frictionless_report(package_dir, parallel)
     # Files that fail their hash or cannot be parsed are not worth reading further.
     checks = structural_checks(package_dir, input_uris) if frictionless["valid"] else []
     report = {"valid": frictionless["valid"] and all(c["valid"] for c in checks),

@@ -65,7 +65,7 @@ def test_gate_refuses_an_edited_file(tmp_path):
 def test_gate_refuses_a_foreign_key_to_an_unknown_region(tmp_path):
     staging, inputs = stage_samples(
         tmp_path / "out", lambda figures: [{**figures[0], "region_code": "999999"}] + figures[1:])
-    with pytest.raises(PipelineError, match="foreign-key"):
+    with pytest.raises(PipelineError, match="foreign_keys: foreign-key values with no row to point to: figures.region_code"):
         validate_package(staging, inputs)
 
 
@@ -130,3 +130,9 @@ def test_bad_inputs_are_rejected_with_reasons_and_good_ones_published(run_flow, 
         figures = list(csv.DictReader(handle))
     assert sorted((f["value_text"], f["region_code"]) for f in figures) == [
         ("120.5亿元", "370200"), ("2.8亿元", ""), ("3.1%", ""), ("6.2%", "370200"), ("9.8亿元", "")]
+
+
+def test_gate_refuses_a_repeated_primary_key(tmp_path):
+    staging, inputs = stage_samples(tmp_path / "out", lambda figures: figures + figures[:1])
+    with pytest.raises(PipelineError, match=r"primary_keys: values repeated: figures\(figure_id\)"):
+        validate_package(staging, inputs)
