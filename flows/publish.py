@@ -28,6 +28,9 @@ from flows.records import PipelineError
 
 DUCKDB_NAME = "cnfiscal.duckdb"
 CSV_CHUNK_ROWS = 10_000
+# UTF-8 with a byte-order mark: without it, Excel on Windows decodes the Chinese text as the
+# system code page. Frictionless, pyarrow, DuckDB, pandas and R read the BOM as such.
+CSV_ENCODING = "utf-8-sig"
 
 
 def build_tables(documents: list[dict], passages: list[dict], figures: list[dict],
@@ -64,11 +67,11 @@ def _csv_cell(value: Any) -> str:
 
 
 def write_resource_files(tables: dict[str, pa.Table], staging: Path) -> None:
-    """data/<resource>.csv (UTF-8, RFC 4180) and data/<resource>.parquet for every resource."""
+    """data/<resource>.csv (UTF-8 with BOM, RFC 4180) and its Parquet twin for every resource."""
     data = staging / "data"
     data.mkdir(parents=True, exist_ok=True)
     for name, table in tables.items():
-        with open(data / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
+        with open(data / f"{name}.csv", "w", encoding=CSV_ENCODING, newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow(table.column_names)
             for batch in table.to_batches(max_chunksize=CSV_CHUNK_ROWS):  # bounded memory
@@ -102,7 +105,7 @@ def package_descriptor(staging: Path) -> dict[str, Any]:
         csv_path, parquet_path = f"data/{name}.csv", f"data/{name}.parquet"
         descriptor["resources"].append({
             "name": name, "type": "table", "path": csv_path, "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8",
+            "mediatype": "text/csv", "encoding": CSV_ENCODING,
             "title": schema["title"], "description": schema["description"],
             **_file_facts(staging / csv_path), "schema": schema,
         })

@@ -1,6 +1,7 @@
 """The package a real flow run publishes: valid, traceable, deterministic, and queryable."""
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
@@ -19,7 +20,7 @@ csv.field_size_limit(1 << 30)
 
 
 def read_csv(package: Path, name: str) -> list[dict[str, str]]:
-    with open(package / "data" / f"{name}.csv", encoding="utf-8", newline="") as handle:
+    with open(package / "data" / f"{name}.csv", encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -42,6 +43,25 @@ def test_frictionless_validates_the_published_package(published):
     tables = [r for r in descriptor["resources"] if r["type"] == "table"]
     assert [r["name"] for r in tables] == resource_names()
     assert all("fields" in r["schema"] for r in tables)  # schemas inlined
+
+
+def test_csv_files_are_utf8_with_a_bom_and_the_descriptor_says_so(published):
+    descriptor = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in [r for r in descriptor["resources"] if r["type"] == "table"]:
+        assert resource["encoding"] == "utf-8-sig"
+        data = (published / resource["path"]).read_bytes()
+        assert data.startswith(codecs.BOM_UTF8) and not data[3:].startswith(codecs.BOM_UTF8)
+        with open(published / resource["path"], encoding=resource["encoding"], newline="") as handle:
+            header = next(csv.reader(handle))
+        assert header == [f["name"] for f in table_schema(resource["name"])["fields"]]
+
+
+def test_frictionless_reads_the_header_without_the_bom(published):
+    figures = Package(str(published / "datapackage.json")).get_resource("figures")
+    with figures:
+        assert figures.encoding == "utf-8-sig"
+        assert figures.header[0] == "figure_id"
+        assert figures.read_rows(size=1)[0]["figure_id"]
 
 
 def test_validation_report_records_every_check_passing(published):
