@@ -5,15 +5,13 @@ import codecs
 import csv
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
-import pytest
 from frictionless import Package
 
-from conftest import PROJECT_ROOT, shared_path
+from conftest import shared_path
 from flows.metadata import arrow_schema, resource_names, table_schema
 
 csv.field_size_limit(1 << 30)
@@ -125,19 +123,3 @@ def test_duckdb_has_every_resource_with_comments_on_every_table_and_column(publi
             assert all(comment for _, comment in columns), name
             count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
             assert count == len(read_csv(published, name))
-
-
-def readme_queries() -> list[str]:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
-
-
-def test_readme_has_three_example_queries():
-    assert len(readme_queries()) >= 3
-
-
-@pytest.mark.parametrize("query", readme_queries())
-def test_readme_query_runs_on_the_published_file(published, query):
-    with duckdb.connect(str(published / "cnfiscal.duckdb"), read_only=True) as con:
-        rows = con.execute(query).fetchall()
-    assert rows, query
