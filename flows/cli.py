@@ -1,4 +1,5 @@
-"""cnfiscal's command line: `cnfiscal run [SOURCE ...] [--manifest FILE] [--out DIR]`."""
+"""cnfiscal's command line: `cnfiscal run [SOURCE ...] [--manifest FILE] [--out DIR]`, and
+`cnfiscal query SQL` / `cnfiscal show FIGURE_ID` on the published DuckDB file."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +9,8 @@ import time
 from pathlib import Path
 
 from flows.metadata import PROJECT_ROOT
+from flows.publish import DUCKDB_NAME
+from flows.query import FORMATS, QueryError, figure_record, format_figure, run_query
 
 SAMPLES = PROJECT_ROOT / "samples"
 DEFAULT_OUT = Path("dist/cnfiscal")
@@ -51,6 +54,14 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="show Prefect's logs")
 
 
+def _database_options(parser: argparse.ArgumentParser) -> None:
+    """Which published DuckDB file to read, shared by query and show."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--db", type=Path, metavar="PATH", help="a DuckDB file")
+    where.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                       help=f"a published package; its {DUCKDB_NAME} is read (default: {DEFAULT_OUT})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cnfiscal",
@@ -88,7 +99,34 @@ def build_parser() -> argparse.ArgumentParser:
     rel.add_argument("--out", type=Path, required=True, metavar="DIR", help="the releases folder")
     rel.add_argument("--package", type=Path, default=DEFAULT_OUT, metavar="PKG",
                      help=f"the published package to release (default: {DEFAULT_OUT})")
+
+    query = commands.add_parser(
+        "query", help="run SQL on the published DuckDB file (read-only)",
+        description="Run SQL on the published DuckDB file, opened read-only: statements that would "
+                    "change it are refused (CREATE TEMP TABLE/VIEW work for scratch). Prints the "
+                    "last statement's result. Exit status: 0 ok, 1 SQL error or refused write, "
+                    "2 usage error.")
+    query.add_argument("sql", metavar="SQL",
+                       help='e.g. "FROM indicator_series LIMIT 5"; - reads the SQL from standard input')
+    query.add_argument("--format", choices=list(FORMATS), default="table",
+                       help="table: aligned for a terminal (CJK characters count as two columns); "
+                            "csv: RFC 4180 with a header row, as the package's CSVs write values; "
+                            "json: a list of objects, dates as ISO 8601 (default: table)")
+    _database_options(query)
+
+    show = commands.add_parser(
+        "show", help="show one figure with its attributes, sentence and source",
+        description="Print a figure: its value, indicator (with labels), region (with name), "
+                    "period, phase and flags; its sentence with the number marked (bold reverse "
+                    "on a terminal, «» otherwise or when NO_COLOR is set); its page and source. "
+                    "Exit status: 0 ok, 1 no such figure, 2 usage error.")
+    show.add_argument("figure_id", metavar="FIGURE_ID", help="a figures.figure_id")
+    _database_options(show)
     return parser
+
+
+def _database(args: argparse.Namespace) -> Path:
+    return args.db or args.out / DUCKDB_NAME
 
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
@@ -98,6 +136,9 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
     if args.command == "release":
         return None if (args.package / "datapackage.json").is_file() else \
             f"--package {args.package} holds no datapackage.json"
+    if args.command in ("query", "show"):
+        return None if _database(args).is_file() else \
+            f"{_database(args)} does not exist; publish a package with cnfiscal run, or pass --db or --out"
     for source in args.sources:
         if not Path(source).exists():
             return f"SOURCE {source} does not exist"
@@ -197,6 +238,28 @@ def release_command(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def query_command(args: argparse.Namespace) -> int:
+    sql = sys.stdin.read() if args.sql == "-" else args.sql
+    try:
+        columns, rows = run_query(_database(args), sql)
+    except QueryError as exc:
+        print(f"cnfiscal query: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if columns:
+        sys.stdout.write(FORMATS[args.format](columns, rows))
+    return EXIT_OK
+
+
+def show_command(args: argparse.Namespace) -> int:
+    try:
+        record = figure_record(_database(args), args.figure_id)
+    except QueryError as exc:
+        print(f"cnfiscal show: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    sys.stdout.write(format_figure(record, tty=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -207,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         parser.exit(EXIT_USAGE, f"cnfiscal {args.command}: error: {problem}\n")
     commands = {"run": run_command, "serve": serve_command, "validate": validate_command,
-                "release": release_command}
+                "release": release_command, "query": query_command, "show": show_command}
     return commands[args.command](args)
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.metadata import duckdb_connect, duckdb_ddl, duckdb_view_ddl, resource_names, views
+from flows.metadata import (duckdb_connect, duckdb_ddl, duckdb_enum_ddl, duckdb_view_ddl,
+                            resource_names, views)
 from flows.publish import DUCKDB_NAME
 
 
 def load_duckdb(staging: Path) -> Path:
-    """Create <staging>/cnfiscal.duckdb: one commented table per resource, and the views."""
+    """Create <staging>/cnfiscal.duckdb: one commented table per resource, the schemas'
+    enumerations as ENUM types, and the views."""
     path = staging / DUCKDB_NAME
     path.unlink(missing_ok=True)
     with duckdb_connect(str(path)) as con:
@@ -24,6 +26,8 @@ def load_duckdb(staging: Path) -> Path:
             con.register("staged_rows", rows)
             con.execute(f'INSERT INTO "{name}" SELECT * FROM staged_rows')
             con.unregister("staged_rows")
+        for statement in duckdb_enum_ddl():
+            con.execute(statement)
         for view in views():
             for statement in duckdb_view_ddl(view):
                 con.execute(statement)

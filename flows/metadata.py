@@ -99,10 +99,26 @@ def duckdb_ddl(resource: str) -> list[str]:
     return statements
 
 
+def enum_types() -> dict[str, list[str]]:
+    """The schemas' enumerations as DuckDB ENUM types named <resource>_<field> (figures_unit):
+    the views cast to them, so an analyst's DESCRIBE shows the allowed values."""
+    return {f'{resource}_{field["name"]}': field["constraints"]["enum"]
+            for resource in resource_names() for field in table_schema(resource)["fields"]
+            if "enum" in field.get("constraints", {})}
+
+
+def duckdb_enum_ddl() -> list[str]:
+    """CREATE TYPE statements for every enumeration of the schemas."""
+    return [f'CREATE TYPE "{name}" AS ENUM (' + ", ".join(sql_literal(v) for v in values) + ")"
+            for name, values in enum_types().items()]
+
+
 @cache
 def views() -> list[dict[str, Any]]:
-    """The DuckDB views of schemas/views.json: name, description, SQL and column comments."""
-    return json.loads((PROJECT_ROOT / "schemas" / "views.json").read_text(encoding="utf-8"))["views"]
+    """The DuckDB views of schemas/views.json: name, description, SQL and column comments.
+    The SQL is stored as a list of lines so that the JSON stays readable."""
+    raw = json.loads((PROJECT_ROOT / "schemas" / "views.json").read_text(encoding="utf-8"))["views"]
+    return [{**view, "sql": "\n".join(view["sql"])} for view in raw]
 
 
 def duckdb_view_ddl(view: dict[str, Any]) -> list[str]:

@@ -23,6 +23,9 @@ from flows.metadata import dataset_descriptor, resource_names, table_schema
 from flows.records import PipelineError
 
 DUCKDB_NAME = "cnfiscal.duckdb"
+# UTF-8 with a byte-order mark: without it, Excel on Windows decodes the Chinese text as the
+# system code page. Frictionless, pyarrow, DuckDB, pandas and R read the BOM as such.
+CSV_ENCODING = "utf-8-sig"
 
 
 def csv_cell(value: Any) -> str:
@@ -64,7 +67,7 @@ def package_descriptor(staging: Path) -> dict[str, Any]:
         csv_path, parquet_path = f"data/{name}.csv", f"data/{name}.parquet"
         descriptor["resources"].append({
             "name": name, "type": "table", "path": csv_path, "format": "csv",
-            "mediatype": "text/csv", "encoding": "utf-8",
+            "mediatype": "text/csv", "encoding": CSV_ENCODING,
             "title": schema["title"], "description": schema["description"],
             **_file_facts(staging / csv_path), "schema": schema,
         })

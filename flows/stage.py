@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from flows.codelists import read_codelist
 from flows.incremental import BatchResult
 from flows.metadata import arrow_schema, duckdb_connect, resource_names, table_schema
-from flows.publish import csv_cell, package_descriptor
+from flows.publish import CSV_ENCODING, csv_cell, package_descriptor
 from flows.records import PipelineError, Rejection
 from flows.validate import figure_flags
 
@@ -80,11 +80,11 @@ def sorted_rows(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table | list
 
 
 def write_resource(name: str, chunks: Iterable[pa.Table], data: Path) -> int:
-    """data/<name>.parquet (zstd) and data/<name>.csv (UTF-8, RFC 4180, Table Schema's lexical
-    forms), written chunk by chunk; returns the number of rows."""
+    """data/<name>.parquet (zstd) and data/<name>.csv (UTF-8 with BOM, RFC 4180, Table Schema's
+    lexical forms), written chunk by chunk; returns the number of rows."""
     schema, rows = arrow_schema(name), 0
     with pq.ParquetWriter(data / f"{name}.parquet", schema, compression="zstd") as parquet, \
-            open(data / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
+            open(data / f"{name}.csv", "w", encoding=CSV_ENCODING, newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         writer.writerow(schema.names)
         for chunk in chunks:

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from frictionless import Package
 
-from flows.metadata import arrow_schema, duckdb_connect, resource_names, table_schema, views
+from flows.metadata import arrow_schema, duckdb_connect, duckdb_enum_ddl, resource_names, table_schema, views
 from flows.records import PipelineError
 from flows.rules import rule_table
 
@@ -90,6 +90,8 @@ def _without_volatile(value: Any) -> Any:
 def _connect(tables: dict[str, pa.Table | Path]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with each resource as a view (over Arrow tables or Parquet files)."""
     con = duckdb_connect()
+    for statement in duckdb_enum_ddl():  # the views' SQL casts to them
+        con.execute(statement)
     for name, table in tables.items():
         relation = con.read_parquet(str(table)) if isinstance(table, Path) else con.from_arrow(table)
         relation.create_view(name)

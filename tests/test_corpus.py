@@ -19,14 +19,14 @@ def corpus_package(run_flow, tmp_path_factory):
 
 
 def test_every_shared_source_becomes_a_document(corpus_package):
-    with open(corpus_package / "data" / "documents.csv", encoding="utf-8", newline="") as handle:
+    with open(corpus_package / "data" / "documents.csv", encoding="utf-8-sig", newline="") as handle:
         names = {d["source_name"] for d in csv.DictReader(handle)}
     expected = {p.name for folder in ("seed", "dev") for p in (SHARED / "corpus" / folder).glob("*.txt")}
     assert names == expected
 
 
 def test_every_gold_number_and_unit_occurs_in_the_cleaned_text(corpus_package):
-    with open(corpus_package / "data" / "documents.csv", encoding="utf-8", newline="") as handle:
+    with open(corpus_package / "data" / "documents.csv", encoding="utf-8-sig", newline="") as handle:
         texts = {d["source_name"].rsplit(".", 1)[0]: d["text"] for d in csv.DictReader(handle)}
     missing = []
     for gold_file in sorted((SHARED / "gold").glob("*.csv")):
@@ -39,7 +39,7 @@ def test_every_gold_number_and_unit_occurs_in_the_cleaned_text(corpus_package):
 
 
 def test_no_text_is_left_traditional_or_with_pinyin(corpus_package):
-    with open(corpus_package / "data" / "documents.csv", encoding="utf-8", newline="") as handle:
+    with open(corpus_package / "data" / "documents.csv", encoding="utf-8-sig", newline="") as handle:
         text = "".join(d["text"] for d in csv.DictReader(handle))
     for traditional in ("財政", "億元", "增長", "預算"):
         assert traditional not in text

@@ -32,10 +32,10 @@ def stage_samples(out: Path, change_figures=lambda figures: figures) -> tuple[Pa
 
 
 def rewrite_csv(path: Path, change) -> None:
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     rows = change(rows)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle, lineterminator="\r\n").writerows(rows)
 
 
@@ -115,7 +115,7 @@ def test_bad_inputs_are_rejected_with_reasons_and_good_ones_published(run_flow, 
     out = tmp_path / "out"
     summary = run_flow([corpus], out, max_bytes=100_000)
     assert summary["documents"] == 2
-    with open(out / "data" / "rejections.csv", encoding="utf-8", newline="") as handle:
+    with open(out / "data" / "rejections.csv", encoding="utf-8-sig", newline="") as handle:
         rejected = {r["source_uri"]: r for r in csv.DictReader(handle)}
     assert {k: v["error_code"] for k, v in rejected.items()} == {
         "blank.txt": "empty", "binary.txt": "binary", "latin1.txt": "undecodable",
@@ -126,7 +126,7 @@ def test_bad_inputs_are_rejected_with_reasons_and_good_ones_published(run_flow, 
         "ftp://example.org/budget.txt": "unsupported_scheme"}
     for row in rejected.values():
         assert row["reason"].startswith(row["source_uri"] + ": ") and row["stage"] == "extract"
-    with open(out / "data" / "figures.csv", encoding="utf-8", newline="") as handle:
+    with open(out / "data" / "figures.csv", encoding="utf-8-sig", newline="") as handle:
         figures = list(csv.DictReader(handle))
     assert sorted((f["value_text"], f["region_code"]) for f in figures) == [
         ("120.5亿元", "370200"), ("2.8亿元", ""), ("3.1%", ""), ("6.2%", "370200"), ("9.8亿元", "")]

@@ -1,25 +1,24 @@
 """The package a real flow run publishes: valid, traceable, deterministic, and queryable."""
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import json
-import re
 from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
-import pytest
 from frictionless import Package
 
-from conftest import PROJECT_ROOT, shared_path
+from conftest import shared_path
 from flows.metadata import arrow_schema, resource_names, table_schema
 
 csv.field_size_limit(1 << 30)
 
 
 def read_csv(package: Path, name: str) -> list[dict[str, str]]:
-    with open(package / "data" / f"{name}.csv", encoding="utf-8", newline="") as handle:
+    with open(package / "data" / f"{name}.csv", encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -42,6 +41,25 @@ def test_frictionless_validates_the_published_package(published):
     tables = [r for r in descriptor["resources"] if r["type"] == "table"]
     assert [r["name"] for r in tables] == resource_names()
     assert all("fields" in r["schema"] for r in tables)  # schemas inlined
+
+
+def test_csv_files_are_utf8_with_a_bom_and_the_descriptor_says_so(published):
+    descriptor = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in [r for r in descriptor["resources"] if r["type"] == "table"]:
+        assert resource["encoding"] == "utf-8-sig"
+        data = (published / resource["path"]).read_bytes()
+        assert data.startswith(codecs.BOM_UTF8) and not data[3:].startswith(codecs.BOM_UTF8)
+        with open(published / resource["path"], encoding=resource["encoding"], newline="") as handle:
+            header = next(csv.reader(handle))
+        assert header == [f["name"] for f in table_schema(resource["name"])["fields"]]
+
+
+def test_frictionless_reads_the_header_without_the_bom(published):
+    figures = Package(str(published / "datapackage.json")).get_resource("figures")
+    with figures:
+        assert figures.encoding == "utf-8-sig"
+        assert figures.header[0] == "figure_id"
+        assert figures.read_rows(size=1)[0]["figure_id"]
 
 
 def test_validation_report_records_every_check_passing(published):
@@ -105,19 +123,3 @@ def test_duckdb_has_every_resource_with_comments_on_every_table_and_column(publi
             assert all(comment for _, comment in columns), name
             count = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
             assert count == len(read_csv(published, name))
-
-
-def readme_queries() -> list[str]:
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    return re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
-
-
-def test_readme_has_three_example_queries():
-    assert len(readme_queries()) >= 3
-
-
-@pytest.mark.parametrize("query", readme_queries())
-def test_readme_query_runs_on_the_published_file(published, query):
-    with duckdb.connect(str(published / "cnfiscal.duckdb"), read_only=True) as con:
-        rows = con.execute(query).fetchall()
-    assert rows, query

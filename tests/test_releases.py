@@ -20,9 +20,9 @@ CITY_B = "2023年，全市一般公共预算收入完成118.0亿元，增长5.9%
 
 
 def figures_of(package: Path, source_name: str) -> set[str]:
-    with open(package / "data" / "documents.csv", encoding="utf-8", newline="") as handle:
+    with open(package / "data" / "documents.csv", encoding="utf-8-sig", newline="") as handle:
         ids = {d["document_id"] for d in csv.DictReader(handle) if d["source_name"] == source_name}
-    with open(package / "data" / "figures.csv", encoding="utf-8", newline="") as handle:
+    with open(package / "data" / "figures.csv", encoding="utf-8-sig", newline="") as handle:
         return {f["figure_id"] for f in csv.DictReader(handle) if f["document_id"] in ids}
 
 
