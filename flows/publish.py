@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.codelists import read_codelist
+from flows.dictionary import DICTIONARY_NAME, write_dictionary
 from flows.metadata import arrow_schema, dataset_descriptor, resource_names, table_schema
 from flows.records import PipelineError
 
@@ -91,7 +92,9 @@ def created_timestamp() -> str | None:
 
 def package_descriptor(staging: Path) -> dict[str, Any]:
     """The published datapackage.json: the dataset's metadata, schemas inlined, bytes and hash
-    for every data file. A resource's CSV carries its name; its Parquet twin is <name>-parquet."""
+    for every data file. A resource's CSV carries its name; its Parquet twin is <name>-parquet.
+    data-dictionary.md is listed too, so validation checks its hash; index.html is not (it lists
+    the hashes of the other files, this one included)."""
     descriptor = {k: v for k, v in dataset_descriptor().items() if k != "resources"}
     created = created_timestamp()
     if created:
@@ -115,13 +118,20 @@ def package_descriptor(staging: Path) -> dict[str, Any]:
             "description": f"The {name} resource as typed Parquet: same rows and columns as {csv_path}.",
             **_file_facts(staging / parquet_path),
         })
+    descriptor["resources"].append({
+        "name": "data-dictionary", "type": "text", "path": DICTIONARY_NAME, "format": "md",
+        "mediatype": "text/markdown", "encoding": "utf-8", "title": "Data dictionary",
+        "description": "Every resource, column, enumeration, view and indicator, in Chinese and English.",
+        **_file_facts(staging / DICTIONARY_NAME),
+    })
     return descriptor
 
 
 def stage_package(tables: dict[str, pa.Table], staging: Path) -> Path:
-    """Write data files and datapackage.json into the staging folder; returns the folder."""
+    """Write data files, data-dictionary.md and datapackage.json into the staging folder."""
     try:
         write_resource_files(tables, staging)
+        write_dictionary(staging)
         descriptor_path = staging / "datapackage.json"
         descriptor_path.write_text(
             json.dumps(package_descriptor(staging), ensure_ascii=False, indent=2) + "\n",
