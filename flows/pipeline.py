@@ -1,4 +1,4 @@
-"""The cnfiscal flow: fetch → extract → clean → normalise → validate → load → publish.
+"""The cnfiscal flow: fetch → extract → clean → normalise → validate → load → site → publish.
 
 This file only wires the steps; each step is a plain function in its own module, wrapped here in
 a thin Prefect task. Tasks work on whole batches (never one task per document), and pass paths
@@ -23,7 +23,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
-from flows import extract, fetch, incremental, load, metadata, publish, release, sources, validate
+from flows import extract, fetch, incremental, load, metadata, publish, release, site, sources, validate
 from flows.records import PipelineError, RawFile, Rejection, Source
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -93,6 +93,11 @@ def load_step(staging: Path) -> Path:
     return load.load_duckdb(staging)
 
 
+@step("site")
+def site_step(staging: Path) -> Path:
+    return site.write_site(staging)
+
+
 @step("publish")
 def publish_step(staging: Path, out: Path) -> Path:
     return publish.swap_in(staging, out)
@@ -139,6 +144,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
             stage_step(quote(documents), quote(passages), quote(figures), quote(rejections), staging)
             validate_step(staging, quote([s.source_uri for s in found] + [r.source_uri for r in refused]))
             load_step(staging)
+            site_step(staging)
             package = publish_step(staging, out_dir)
             publish.record_fingerprint(out_dir, fingerprint)
         except BaseException:
