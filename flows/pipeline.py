@@ -1,4 +1,4 @@
-"""The cnfiscal flow: fetch → extract → clean → normalise → validate → load → publish.
+"""The cnfiscal flow: fetch → extract → clean → normalise → validate → load → site → publish.
 
 This file only wires the steps; each step is a plain function in its own module, wrapped here in
 a thin Prefect task. Tasks work on whole batches (never one task per document), and pass paths
@@ -23,7 +23,8 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
-from flows import extract, fetch, incremental, load, metadata, publish, release, sources, stage, validate
+from flows import (extract, fetch, incremental, load, metadata, publish, release, site, sources,
+                   stage, validate)
 from flows.records import PipelineError, RawFile, Rejection, Source
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -92,6 +93,11 @@ def load_step(staging: Path) -> Path:
     return load.load_duckdb(staging)
 
 
+@step("site")
+def site_step(staging: Path) -> Path:
+    return site.write_site(staging)
+
+
 @step("publish")
 def publish_step(staging: Path, out: Path) -> Path:
     return publish.swap_in(staging, out)
@@ -148,6 +154,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                 future.wait()
             validation.result()  # a failed check is the more telling error: raise it first
             loading.result()
+            site_step(staging)  # lists the DuckDB file's hash: after loading
             package = publish_step(staging, out_dir)
             publish.record_fingerprint(out_dir, fingerprint)
         except BaseException:

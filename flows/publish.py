@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from flows.dictionary import DICTIONARY_NAME
 from flows.metadata import dataset_descriptor, resource_names, table_schema
 from flows.records import PipelineError
 
@@ -56,7 +57,9 @@ def created_timestamp() -> str | None:
 
 def package_descriptor(staging: Path) -> dict[str, Any]:
     """The published datapackage.json: the dataset's metadata, schemas inlined, bytes and hash
-    for every data file. A resource's CSV carries its name; its Parquet twin is <name>-parquet."""
+    for every data file. A resource's CSV carries its name; its Parquet twin is <name>-parquet.
+    data-dictionary.md is listed too, so validation checks its hash; index.html is not (it lists
+    the hashes of the other files, this one included)."""
     descriptor = {k: v for k, v in dataset_descriptor().items() if k != "resources"}
     created = created_timestamp()
     if created:
@@ -80,6 +83,12 @@ def package_descriptor(staging: Path) -> dict[str, Any]:
             "description": f"The {name} resource as typed Parquet: same rows and columns as {csv_path}.",
             **_file_facts(staging / parquet_path),
         })
+    descriptor["resources"].append({
+        "name": "data-dictionary", "type": "text", "path": DICTIONARY_NAME, "format": "md",
+        "mediatype": "text/markdown", "encoding": "utf-8", "title": "Data dictionary",
+        "description": "Every resource, column, enumeration, view and indicator, in Chinese and English.",
+        **_file_facts(staging / DICTIONARY_NAME),
+    })
     return descriptor
 
 

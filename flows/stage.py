@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.codelists import read_codelist
+from flows.dictionary import write_dictionary
 from flows.incremental import BatchResult
 from flows.metadata import arrow_schema, duckdb_connect, resource_names, table_schema
 from flows.publish import CSV_ENCODING, csv_cell, package_descriptor
@@ -100,7 +101,8 @@ def _in_memory_rows(name: str, rejections: list[dict]) -> pa.Table:
 
 
 def stage_package(parts: Path, rejections: list[dict], staging: Path) -> Path:
-    """Write every resource's files and datapackage.json into the staging folder."""
+    """Write every resource's files, data-dictionary.md and datapackage.json into the staging
+    folder."""
     data = staging / "data"
     try:
         data.mkdir(parents=True, exist_ok=True)
@@ -114,6 +116,7 @@ def stage_package(parts: Path, rejections: list[dict], staging: Path) -> Path:
             flags = figure_flags({n: data / f"{n}.parquet" for n in ("documents", "figures")})
             write_resource("figure_flags", sorted_rows(con, "figure_flags", pa.Table.from_pylist(
                 flags, schema=arrow_schema("figure_flags"))), data)
+        write_dictionary(staging)
         (staging / "datapackage.json").write_text(
             json.dumps(package_descriptor(staging), ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import duckdb
 import pyarrow as pa
@@ -12,6 +13,8 @@ from flows.codelists import NATION_CODE, read_codelist
 from flows.codelists.build_regions import short_name
 from flows.metadata import arrow_schema, duckdb_ddl, resource_names, table_schema
 
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
 
 def test_every_contract_resource_has_a_documented_schema():
     assert resource_names() == ["documents", "passages", "figures", "figure_flags", "indicators",
@@ -20,6 +23,23 @@ def test_every_contract_resource_has_a_documented_schema():
         schema = table_schema(name)
         assert schema["description"] and schema["primaryKey"]
         assert all(f.get("description") and f.get("title") for f in schema["fields"])
+
+
+def test_every_schema_and_field_has_a_chinese_title_and_description():
+    for name in resource_names():
+        schema = table_schema(name)
+        for described in [schema, *schema["fields"]]:
+            for key in ("title_zh", "description_zh"):
+                assert CHINESE.search(described.get(key, "")), (name, described.get("name"), key)
+
+
+def test_every_enumerated_value_has_a_meaning_in_both_languages():
+    for name in resource_names():
+        for field in table_schema(name)["fields"]:
+            categories = field.get("categories", [])
+            assert [c["value"] for c in categories] == field.get("constraints", {}).get("enum", [])
+            assert all(c["label"] and CHINESE.search(c["label_zh"]) for c in categories), field["name"]
+            assert ("unit" in field) == ("unit_zh" in field), field["name"]
 
 
 def test_contract_columns_are_all_present():

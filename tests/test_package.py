@@ -23,7 +23,8 @@ def read_csv(package: Path, name: str) -> list[dict[str, str]]:
 
 
 def test_output_folder_has_every_file_of_the_contract(published):
-    expected = {"datapackage.json", "validation-report.json", "validation-report.md", "cnfiscal.duckdb"}
+    expected = {"datapackage.json", "validation-report.json", "validation-report.md", "cnfiscal.duckdb",
+                "data-dictionary.md", "index.html"}
     expected |= {f"data/{n}.{ext}" for n in resource_names() for ext in ("csv", "parquet")}
     found = {p.relative_to(published).as_posix() for p in published.rglob("*") if p.is_file()}
     assert found == expected

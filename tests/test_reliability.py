@@ -48,7 +48,7 @@ def test_a_run_killed_at_any_step_leaves_the_previous_package_valid(published_ou
     corpus = tmp_path / "new-sources"  # new inputs, so that every step has work to do
     corpus.mkdir()
     (corpus / "report.txt").write_text("2023年，全市税收收入完成80亿元，增长3%。", encoding="utf-8")
-    for step in ("read", "extract-clean-normalise", "stage", "validate", "load", "publish"):
+    for step in ("read", "extract-clean-normalise", "stage", "validate", "load", "site", "publish"):
         run = start_run(published_out, f"kill:{step}", str(corpus))
         run.communicate(timeout=300)
         assert run.returncode == -signal.SIGKILL, step
