@@ -4,7 +4,7 @@
 - cold throughput (documents/s, characters/s) and peak RSS at each corpus size;
 - a warm rerun with nothing changed against the cold run, both minus the fixed start-up;
 - orchestration overhead: the flow against the same step functions called in a plain loop;
-- --workers 2 against serial.
+- --workers 2 against serial, at each size.
 
     python -m benchmarks.pipeline [--sizes 2000,20000]
 """
@@ -84,11 +84,11 @@ def run(sizes: list[int]) -> dict:
                 loop = plain_loop(folder, root / f"loop-{size}")
                 entry["plain_loop_seconds"] = round(loop, 2)
                 entry["orchestration_overhead"] = round(cold_work / loop - 1, 3)
-                parallel = timed_run(str(folder), "--out", str(root / f"workers-{size}" / "cnfiscal"),
-                                     "--workers", "2", "--cache", str(root / f"workers-cache-{size}"))
-                entry["workers_2"] = parallel
-                entry["workers_2_speedup_minus_startup"] = round(
-                    cold_work / max(parallel["seconds"] - startup["seconds"], 0.01), 2)
+            parallel = timed_run(str(folder), "--out", str(root / f"workers-{size}" / "cnfiscal"),
+                                 "--workers", "2", "--cache", str(root / f"workers-cache-{size}"))
+            entry["workers_2"] = parallel
+            entry["workers_2_speedup_minus_startup"] = round(
+                cold_work / max(parallel["seconds"] - startup["seconds"], 0.01), 2)
             results["sizes"][str(size)] = entry
         if len(sizes) > 1:
             small, large = (results["sizes"][str(s)] for s in (min(sizes), max(sizes)))

@@ -1,9 +1,10 @@
-"""The cnfiscal flow: fetch → extract → clean → normalise → validate → load → site → publish.
+"""The cnfiscal flow: fetch → extract → clean → normalise → stage → validate ∥ load → site → publish.
 
 This file only wires the steps; each step is a plain function in its own module, wrapped here in
-a thin Prefect task. Tasks work on whole batches (never one task per document), and pass paths
-and rows, never open connections. Rows are passed quote()d: Prefect would otherwise visit every
-value of every row looking for futures, which cost more than the work itself.
+a thin Prefect task. Tasks work on whole batches (never one task per document), and pass paths,
+ids and small records, never open connections: a batch's rows go to Parquet parts on disk
+(flows.stage), not back through the flow. Lists are passed quote()d where Prefect would
+otherwise visit every item looking for futures.
 """
 from __future__ import annotations
 
