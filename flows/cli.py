@@ -170,8 +170,8 @@ def _flow_parameters(args: argparse.Namespace) -> dict:
             "raw_store": absolute(args.raw_store), "max_bytes": args.max_bytes,
             "fetch_timeout": args.fetch_timeout, "fetch_retries": args.fetch_retries,
             "releases": absolute(args.releases), "cache": absolute(args.cache),
-            # Local worker processes also share Frictionless's work; Dask workers cannot fork.
-            "parallel_validation": args.workers > 1 and not args.dask_address}
+            # On a Dask cluster, its workers do the batches: no local worker processes.
+            "local_workers": 1 if args.dask_address else args.workers}
 
 
 def serve_command(args: argparse.Namespace) -> int:

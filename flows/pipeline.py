@@ -20,12 +20,12 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import task_run
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from flows import (extract, fetch, incremental, load, metadata, publish, release, site, sources,
-                   stage, validate)
+                   stage, validate, workers)
 from flows.records import PipelineError, RawFile, Rejection, Source
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -71,9 +71,10 @@ def read_step(items: list[Source], store: Path, max_bytes: int
 
 @step("extract-clean-normalise")
 def process_step(batch: list[RawFile], cache: Path | None, version: str, parts: Path,
-                 name: str) -> stage.StagedBatch:
-    # The rows go to disk here, in the worker; only counts and rejections travel back.
-    return stage.write_parts(incremental.process_batch(batch, cache, version), parts, name)
+                 name: str, local_workers: int) -> stage.StagedBatch:
+    # The rows go to disk in the worker; only counts and rejections travel back.
+    return workers.run_in_worker(local_workers, stage.process_to_parts, batch, cache, version,
+                                 parts, name)
 
 
 @step("stage")
@@ -110,14 +111,14 @@ def release_step(package: Path, releases: Path) -> Path:
 
 
 # Two threads: validation and loading run side by side. More would only hold more batches in
-# memory at once, since per-document work holds the GIL (--workers N uses processes instead).
+# memory at once, since per-document work holds the GIL (--workers N hands batches to processes).
 @flow(name="cnfiscal-run", task_runner=ThreadPoolTaskRunner(max_workers=2))
 def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                  raw_store: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
                  fetch_timeout: float = 30.0, fetch_retries: int = 3,
                  fetch_backoff: float = 2.0, releases: str | None = None,
                  cache: str | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
-                 parallel_validation: bool = False) -> dict:
+                 local_workers: int = 1) -> dict:
     """Turn the sources into a validated package at `out`; the previous package survives any failure."""
     out_dir = Path(out)
     store = Path(raw_store) if raw_store else out_dir.parent / "raw-store"
@@ -140,7 +141,8 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         staging, parts = publish.new_staging_dir(out_dir), publish.new_staging_dir(out_dir)
         try:
             batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
-            results = [f.result() for f in [process_step.submit(b, cache_dir, version, parts, f"{n:06d}")
+            results = [f.result() for f in [process_step.submit(b, cache_dir, version, parts, f"{n:06d}",
+                                                                local_workers)
                                             for n, b in enumerate(batches)]]
             rejections = (refused + fetch_rejections + read_rejections
                           + [x for r in results for x in r.rejections])
@@ -149,7 +151,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
             # Validation and loading read the same staged files: run them side by side.
             validation = validate_step.submit(
                 staging, [s.source_uri for s in found] + [r.source_uri for r in refused],
-                parallel_validation)
+                local_workers > 1)
             loading = load_step.submit(staging)
             for future in (validation, loading):
                 future.wait()
@@ -172,13 +174,14 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
 
 
 def configured(workers: int = 1, dask_address: str | None = None):
-    """The flow with its task runner: threads by default, N local processes, or a Dask cluster."""
+    """The flow with its task runner: a Dask cluster's, or threads — as many as local workers
+    (call it with local_workers=workers), each batch's thread waiting on its worker process."""
     if dask_address:
         try:
             from prefect_dask import DaskTaskRunner
         except ImportError as exc:
             raise PipelineError("--dask-address needs prefect-dask: pip install -e '.[dask]'") from exc
         return run_pipeline.with_options(task_runner=DaskTaskRunner(address=dask_address))
-    if workers > 1:
-        return run_pipeline.with_options(task_runner=ProcessPoolTaskRunner(max_workers=workers))
+    if workers > 2:
+        return run_pipeline.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
     return run_pipeline

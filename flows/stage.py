@@ -20,10 +20,10 @@ import pyarrow.parquet as pq
 
 from flows.codelists import read_codelist
 from flows.dictionary import write_dictionary
-from flows.incremental import BatchResult
+from flows.incremental import BatchResult, process_batch
 from flows.metadata import arrow_schema, duckdb_connect, resource_names, table_schema
 from flows.publish import CSV_ENCODING, csv_cell, package_descriptor
-from flows.records import PipelineError, Rejection
+from flows.records import PipelineError, RawFile, Rejection
 from flows.validate import figure_flags
 
 PART_RESOURCES = ("documents", "passages", "figures")  # rows made by per-document work
@@ -39,6 +39,12 @@ class StagedBatch:
     rejections: list[Rejection] = field(default_factory=list)
     processed: int = 0
     cached: int = 0
+
+
+def process_to_parts(raws: list[RawFile], cache: Path | None, version: str, parts: Path,
+                     name: str) -> StagedBatch:
+    """Per-document work for a batch, its rows written as parts (what a worker process runs)."""
+    return write_parts(process_batch(raws, cache, version), parts, name)
 
 
 def write_parts(batch: BatchResult, parts: Path, name: str) -> StagedBatch:

@@ -57,7 +57,7 @@ def test_two_worker_processes_publish_the_same_bytes_as_one(run_flow, tmp_path):
     dev = shared_path("corpus/dev")
     serial = run_flow([dev], tmp_path / "serial", cache=tmp_path / "cache-1", batch_size=5)
     parallel = configured(workers=2)([str(dev)], str(tmp_path / "parallel"),
-                                     cache=str(tmp_path / "cache-2"), batch_size=5)
+                                     cache=str(tmp_path / "cache-2"), batch_size=5, local_workers=2)
     assert serial["figures"] == parallel["figures"] and parallel["processed"] == serial["processed"]
     assert digests(tmp_path / "serial") == digests(tmp_path / "parallel")
 

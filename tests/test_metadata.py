@@ -12,6 +12,7 @@ from conftest import PROJECT_ROOT, shared_path
 from flows.codelists import NATION_CODE, read_codelist
 from flows.codelists.build_regions import short_name
 from flows.metadata import arrow_schema, duckdb_ddl, resource_names, table_schema
+from flows.rules import RULES_DIR
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -101,3 +102,11 @@ def test_short_names_drop_suffixes_and_ethnic_groups():
     assert short_name("长阳土家族自治县") == "长阳"
     assert short_name("青岛市") == "青岛"
     assert short_name("矿区") == "矿区"
+
+
+def test_every_rule_table_row_has_exactly_its_header_fields():
+    """An unquoted comma in a pattern ({0,12}) silently splits it: the rule would never match."""
+    for path in sorted(RULES_DIR.glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                assert None not in row and None not in row.values(), f"{path.name}: {row}"
