@@ -39,8 +39,9 @@ def timed_run(*arguments: str) -> dict:
 def plain_loop(folder: Path, work: Path) -> float:
     """The flow's step functions called in a plain loop, without Prefect: the baseline."""
     code = f"""
+import time
 from pathlib import Path
-from flows import extract, fetch, incremental, load, sources, stage, validate
+from flows import extract, fetch, incremental, load, site, sources, stage, validate
 started = time.perf_counter()
 work = Path({str(work)!r})
 found, refused = sources.discover_sources([Path({str(folder)!r})])
@@ -52,6 +53,7 @@ staging = work / "package"
 stage.stage_package(work / "parts", [r.row() for r in rejections], staging)
 validate.validate_package(staging, [s.source_uri for s in found])
 load.load_duckdb(staging)
+site.write_site(staging)
 print(time.perf_counter() - started)
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -185,13 +185,18 @@ def serve_command(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     _prefect_settings(args)
-    from flows.pipeline import configured
+    from flows import preflight
 
     parameters = _flow_parameters(args)
     out = Path(parameters["out"])
     started = time.monotonic()
     try:
-        summary = configured(args.workers, args.dask_address)(**parameters)
+        summary = preflight.current_package_summary(
+            parameters["inputs"], parameters["out"], parameters["manifest"],
+            parameters["raw_store"], parameters["max_bytes"])
+        if summary is None:  # something changed: start Prefect and run the flow
+            from flows.pipeline import configured
+            summary = configured(args.workers, args.dask_address)(**parameters)
     except Exception as exc:  # any failure: report it, publish nothing
         kept = f"the previous package in {out} is untouched" if out.exists() else "nothing was published"
         print(f"cnfiscal run failed: {exc}\n{kept}", file=sys.stderr)

@@ -24,7 +24,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
-from flows import (extract, fetch, incremental, load, metadata, publish, release, site, sources,
+from flows import (extract, fetch, incremental, load, preflight, publish, release, site, sources,
                    stage, validate, workers)
 from flows.records import PipelineError, RawFile, Rejection, Source
 
@@ -132,10 +132,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         fetched, fetch_rejections = fetcher(quote(found), store, fetch_timeout, max_bytes, fetch_retries)
         raws, read_rejections = read_step(quote(fetched), store, max_bytes)
         version = incremental.code_version()
-        fingerprint = incremental.run_fingerprint(
-            raws, refused + fetch_rejections + read_rejections, version,
-            metadata.package_metadata() + incremental.package_code_version()
-            + f"\0{os.environ.get('SOURCE_DATE_EPOCH', '')}")
+        fingerprint = preflight.run_fingerprint(raws, refused + fetch_rejections + read_rejections)
         if fingerprint == publish.published_fingerprint(out_dir):
             return publish.unchanged_summary(out_dir, len(raws))  # nothing changed: keep it
         staging, parts = publish.new_staging_dir(out_dir), publish.new_staging_dir(out_dir)

@@ -50,3 +50,19 @@ def test_failed_run_exits_1_and_says_nothing_was_published(tmp_path):
     assert result.returncode == 1
     assert "manifest" in result.stderr and "nothing was published" in result.stderr
     assert not (tmp_path / "pkg").exists()
+
+
+def test_a_rerun_with_nothing_changed_does_not_start_prefect(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "samples", corpus)
+    assert cnfiscal("run", str(corpus), "--out", str(tmp_path / "pkg")).returncode == 0
+    # An unreachable Prefect API: any run that starts the flow fails.
+    env = {**os.environ, "PREFECT_HOME": PREFECT_HOME, "PREFECT_API_URL": "http://127.0.0.1:9/api"}
+    rerun = subprocess.run([CNFISCAL, "run", str(corpus), "--out", str(tmp_path / "pkg")],
+                           capture_output=True, text=True, env=env, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "nothing changed, the published package stands" in rerun.stdout
+    (corpus / "seed" / "extra.txt").write_text("全市一般公共预算收入12亿元，增长5%。\n", encoding="utf-8")
+    changed = subprocess.run([CNFISCAL, "run", str(corpus), "--out", str(tmp_path / "pkg")],
+                             capture_output=True, text=True, env=env, timeout=300)
+    assert changed.returncode == 1  # a changed input needs the flow, which cannot reach Prefect
