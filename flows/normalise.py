@@ -180,16 +180,17 @@ class Measure:
     cue_start: int | None
 
 
-def measure_of(text: str, match: Match, previous_end: int) -> Measure:
-    """Measure and sign from the closest cue in the clause before the number."""
+DEFAULT_MEASURES = {"percent": "share", "percentage_point": "change"}  # else level
+
+
+def measure_of(text: str, match: Match, previous_end: int, lead_start: int) -> Measure:
+    """Measure and sign from the closest cue in the clause (from lead_start) before the number."""
     if match.unit == "rank":
         return Measure("rank", 1, match.scope, match.start - len(match.scope) - 1)
-    lead_start = _clause_start(text, match.start)
     cue = _last_cue("measures", text, lead_start, match.start, max(previous_end, lead_start) - 1,
                     match.unit)
     if cue is None:
-        default = {"percent": "share", "percentage_point": "change"}.get(match.unit, "level")
-        return Measure(default, 1, None, None)
+        return Measure(DEFAULT_MEASURES.get(match.unit, "level"), 1, None, None)
     row, m = cue
     if row["sign"] == "direction":
         sign = -1 if m.group("direction").startswith(("低", "慢", "落后", "少")) else 1
@@ -261,12 +262,12 @@ def owner_region(text: str, sentence_start: int, start: int, limit: int, default
     return found[-1][1] if found else default
 
 
-def phase_of(text: str, match: Match, measure: str, indicator: str | None, report: str | None) -> str | None:
-    """A cue in the clause; else the report's phase; else execution for amounts collected or
-    spent. Percentages keep phase blank."""
+def phase_of(text: str, match: Match, measure: str, indicator: str | None, report: str | None,
+             lead_start: int) -> str | None:
+    """A cue in the clause (from lead_start); else the report's phase; else execution for
+    amounts collected or spent. Percentages keep phase blank."""
     if match.unit != "CNY" or measure not in ("level", "change"):
         return None
-    lead_start = _clause_start(text, match.start)
     cue = _last_cue("phases", text, lead_start, match.start, lead_start - 1)
     if cue:
         return cue[0]["phase"]
@@ -363,11 +364,12 @@ class PassageState:
     last: tuple[int, Measure, str] | None = None  # the previous figure's end, measure and unit
 
 
-def _figure_measure(text: str, match: Match, sentence_start: int, state: PassageState) -> Measure:
+def _figure_measure(text: str, match: Match, sentence_start: int, lead_start: int,
+                    state: PassageState) -> Measure:
     """The cue's measure; a figure listed right after another (A%、B%) shares its measure; a
     rate with no cue continues the passage's last rate of its unit (…增长-12.1%下同)、(8.6%)."""
     previous_end = state.last[0] if state.last and state.last[0] >= sentence_start else sentence_start
-    measure = measure_of(text, match, previous_end)
+    measure = measure_of(text, match, previous_end, lead_start)
     if state.last and state.last[0] >= sentence_start and state.last[2] == match.unit \
             and LIST_SEPARATOR.fullmatch(text[state.last[0]:match.start]) \
             and measure.cue_start is None:
@@ -382,11 +384,12 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
                 item: ListedItem | None, context: DocumentContext, state: PassageState,
                 periods) -> dict:
     text = document["text"]
-    measure = _figure_measure(text, match, sentence_start, state)
+    clause_start = _clause_start(text, match.start)
+    measure = _figure_measure(text, match, sentence_start, clause_start, state)
     found = (item.indicator if item else None) \
         or indicator_of(context.masked, match, measure, context.aliases, sentence_start)
     if found is None and match.unit != "count" \
-            and not NAMED_SUBJECT.search(text[_clause_start(text, match.start):match.start]):
+            and not NAMED_SUBJECT.search(text, clause_start, match.start):
         found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
     if found and match.unit != "count":
         state.indicator = found
@@ -397,7 +400,7 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
     owner = (item.region if item else None) or owner_region(
         context.masked, sentence_start, match.start, limit, region, document["region_code"] or region)
     period = period_before(periods, match.start) or context.section.period
-    phase = phase_of(text, match, measure.name, indicator, context.report_phase)
+    phase = phase_of(text, match, measure.name, indicator, context.report_phase, clause_start)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
     state.last = (match.end, measure, match.unit)
