@@ -9,6 +9,7 @@ corpus, and the chunks are the same on every run, so the files are byte-identica
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows.codelists import read_codelist
@@ -86,17 +88,28 @@ def sorted_rows(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table | list
     return _rechunked(reader, schema)
 
 
+def _csv_cells(column: pa.ChunkedArray) -> list[str]:
+    """A column's cells in Table Schema's lexical forms, formatted column by column: Arrow casts
+    integers, dates and booleans (2021-01-01, true); numbers keep csv_cell's form (457020000000,
+    not Arrow's 4.5702e+11)."""
+    if pa.types.is_floating(column.type):
+        return [csv_cell(v) for v in column.to_pylist()]
+    return pc.fill_null(column.cast(pa.string()), "").to_pylist()
+
+
 def write_resource(name: str, chunks: Iterable[pa.Table], data: Path) -> int:
     """data/<name>.parquet (zstd) and data/<name>.csv (UTF-8 with BOM, RFC 4180, Table Schema's
     lexical forms), written chunk by chunk; returns the number of rows."""
     schema, rows = arrow_schema(name), 0
     with pq.ParquetWriter(data / f"{name}.parquet", schema, compression="zstd") as parquet, \
             open(data / f"{name}.csv", "w", encoding=CSV_ENCODING, newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(schema.names)
+        csv.writer(handle, lineterminator="\r\n").writerow(schema.names)
         for chunk in chunks:
             parquet.write_table(chunk, row_group_size=CHUNK_ROWS)
-            writer.writerows([csv_cell(v) for v in row.values()] for row in chunk.to_pylist())
+            text = io.StringIO()  # one write (and one encode) per chunk, not per row
+            csv.writer(text, lineterminator="\r\n").writerows(
+                zip(*(_csv_cells(column) for column in chunk.columns)))
+            handle.write(text.getvalue())
             rows += chunk.num_rows
     return rows
 
