@@ -11,8 +11,11 @@ the report, with the conflicts between documents.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from frictionless import Package
+from frictionless import FrictionlessException, Package, Report, Resource
 
 from flows.metadata import arrow_schema, duckdb_connect, duckdb_enum_ddl, resource_names, table_schema, views
 from flows.records import PipelineError
@@ -112,19 +115,107 @@ def figure_flags(tables: dict[str, pa.Table]) -> list[dict[str, str]]:
     return [flags[key] for key in sorted(flags)]
 
 
+PART_BYTES = 25_000_000  # a CSV larger than this has its rows checked in parts of about this size
+RECORD_END = b"\r\n"
+
+
+def split_csv(path: Path, parts: int, folder: Path) -> list[Path]:
+    """The CSV cut at record ends into `parts` files, each starting with its header, read and
+    written a block at a time. A CRLF ends a record when an even number of quote characters
+    precedes it (RFC 4180 doubles the quotes inside quoted fields)."""
+    size = path.stat().st_size
+    paths = [folder / f"{path.stem}-rows-{k}.csv" for k in range(parts)]
+    with open(path, "rb") as source:
+        header = source.readline()
+        targets = [len(header) + (size - len(header)) * k // parts for k in range(1, parts)]
+        outputs = [open(p, "wb") for p in paths]
+        try:
+            for output in outputs:
+                output.write(header)
+            current, quotes, position = 0, 0, len(header)
+            while block := source.read(1 << 20):
+                while current < len(targets) and position + len(block) > targets[current]:
+                    cut = _record_end(block, max(0, targets[current] - position), quotes)
+                    if cut is None:
+                        break  # the record goes on into the next block
+                    outputs[current].write(block[:cut])
+                    quotes += block.count(b'"', 0, cut)
+                    block, position, current = block[cut:], position + cut, current + 1
+                outputs[current].write(block)
+                quotes += block.count(b'"')
+                position += len(block)
+        finally:
+            for output in outputs:
+                output.close()
+    return paths
+
+
+def _record_end(block: bytes, start: int, quotes_before: int) -> int | None:
+    """The offset just past the first record end at or after `start` in the block."""
+    found = block.find(RECORD_END, start)
+    while found != -1:
+        if (quotes_before + block.count(b'"', 0, found)) % 2 == 0:
+            return found + len(RECORD_END)
+        found = block.find(RECORD_END, found + len(RECORD_END))
+    return None
+
+
+def _validation_resources(package: Package, package_dir: Path, folder: Path) -> list[Resource]:
+    """The package's resources, each large CSV replaced by a file resource (its bytes and
+    sha256) and table resources over its rows in parts (written to `folder`): the parts can be
+    checked in parallel. They depend only on the file, so the report does not depend on how it
+    was run."""
+    resources = []
+    for resource in package.resources:
+        size = (package_dir / resource.path).stat().st_size
+        if resource.type != "table" or resource.format != "csv" or size <= PART_BYTES:
+            resources.append(resource)
+            continue
+        resources.append(Resource.from_descriptor(
+            {"name": resource.name, "type": "file", "path": resource.path,
+             "hash": resource.hash, "bytes": resource.bytes}, basepath=str(package_dir)))
+        for k, part in enumerate(split_csv(package_dir / resource.path, -(-size // PART_BYTES), folder)):
+            resources.append(Resource.from_descriptor(
+                {"name": f"{resource.name}-rows-{k}", "type": "table", "path": part.name,
+                 "format": "csv", "encoding": resource.encoding,
+                 "schema": resource.schema.to_descriptor()}, basepath=str(folder)))
+    return resources
+
+
+def _validate_resource(descriptor: dict[str, Any], basepath: str) -> dict[str, Any]:
+    """One resource's Frictionless report (in a worker process, when parallel)."""
+    return Resource.from_descriptor(descriptor, basepath=basepath).validate().to_descriptor()
+
+
 def frictionless_report(package_dir: Path, parallel: bool = False) -> dict[str, Any]:
     """Frictionless validation of the descriptor and of every resource's rows and files (types,
     formats, constraints, bytes, sha256), minus timings. Keys are left to key_checks: Frictionless
-    holds every key of a resource in memory, DuckDB spills to disk. Without keys, Frictionless
-    can validate the resources in parallel processes."""
+    holds every key of a resource in memory, DuckDB spills to disk. Without keys, resources — and
+    a large one's rows, in parts — can be validated in parallel processes."""
     package = Package(str(package_dir / "datapackage.json"))
+    try:
+        package.to_descriptor(validate=True)  # the descriptor as published, keys and all
+    except FrictionlessException as exception:
+        return _without_volatile(Report.from_validation(errors=exception.to_errors()).to_dict())
     for resource in package.resources:
         if resource.schema:
             resource.schema.primary_key = []
             resource.schema.foreign_keys = []
             for field in resource.schema.fields:
                 field.constraints.pop("unique", None)
-    return _without_volatile(package.validate(parallel=parallel).to_dict())
+    with tempfile.TemporaryDirectory(prefix="cnfiscal-validation-") as folder:
+        resources = _validation_resources(package, package_dir, Path(folder))
+        tasks = [(r.to_descriptor(), r.basepath) for r in resources]
+        if parallel:
+            with ProcessPoolExecutor(os.cpu_count() or 2) as pool:  # largest first, for balance
+                order = sorted(range(len(resources)), key=lambda i: -Path(
+                    resources[i].basepath, resources[i].path).stat().st_size)
+                futures = {i: pool.submit(_validate_resource, *tasks[i]) for i in order}
+                reports = [futures[i].result() for i in range(len(resources))]
+        else:
+            reports = [_validate_resource(*task) for task in tasks]
+    report = Report.from_validation_reports(time=0, reports=[Report.from_descriptor(r) for r in reports])
+    return _without_volatile(report.to_dict())
 
 
 def _columns(fields: list[str], table: str = "") -> str:

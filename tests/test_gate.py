@@ -9,7 +9,7 @@ import pytest
 
 from conftest import SAMPLES
 from pdfmaker import make_blank_pdf, make_pdf
-from flows import extract, fetch, incremental, publish, sources, stage
+from flows import extract, fetch, incremental, publish, sources, stage, validate
 from flows.records import PipelineError
 from flows.validate import validate_package
 
@@ -136,3 +136,38 @@ def test_gate_refuses_a_repeated_primary_key(tmp_path):
     staging, inputs = stage_samples(tmp_path / "out", lambda figures: figures + figures[:1])
     with pytest.raises(PipelineError, match=r"primary_keys: values repeated: figures\(figure_id\)"):
         validate_package(staging, inputs)
+
+
+def test_split_csv_cuts_only_at_record_ends(tmp_path):
+    rows = [["id", "text"]] + [[str(i), f'line {i}\r\nwith "quotes", commas\r\nand breaks' * (i % 3)]
+                               for i in range(200)]
+    path = tmp_path / "table.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(rows)
+    (tmp_path / "parts").mkdir()
+    parts = validate.split_csv(path, 3, tmp_path / "parts")
+    read_back = []
+    for part in parts:
+        with open(part, encoding="utf-8-sig", newline="") as handle:
+            part_rows = list(csv.reader(handle))
+        assert part_rows[0] == rows[0] and len(part_rows) > 1
+        read_back += part_rows[1:]
+    assert read_back == rows[1:]
+
+
+def test_large_csvs_are_validated_in_parts_with_the_same_findings(tmp_path, monkeypatch):
+    staging, inputs = stage_samples(tmp_path / "out")
+    monkeypatch.setattr(validate, "PART_BYTES", 4_000)
+    report = validate.frictionless_report(staging, parallel=True)
+    names = [task["name"] for task in report["tasks"]]
+    assert report["valid"] and "figures-rows-0" in names and "figures-rows-1" in names
+    assert report == validate.frictionless_report(staging)  # serial: the same report
+
+    def bad_last_unit(rows):
+        rows[-1][rows[0].index("unit")] = "bananas"
+        return rows
+    rewrite_csv(staging / "data" / "figures.csv", bad_last_unit)
+    report = validate.frictionless_report(staging, parallel=True)
+    failed = {task["name"] for task in report["tasks"] if not task["valid"]}
+    assert "figures" in failed  # the file's bytes and sha256 no longer match
+    assert max(n for n in names if n.startswith("figures-rows-")) in failed  # the bad cell, last part
