@@ -117,7 +117,7 @@ def figure_record(database: Path, figure_id: str) -> dict[str, Any]:
                (SELECT list(ff."check" || ' (' || ff.severity || '): ' || ff.message ORDER BY ff."check")
                 FROM figure_flags AS ff WHERE ff.figure_id = l.figure_id) AS flags
         FROM figures_labelled AS l JOIN documents AS d ON d.document_id = l.document_id
-        WHERE l.figure_id = ?""", [figure_id])
+        WHERE l.figure_id = ?""", [figure_id.strip()])  # tolerate a pasted id's stray whitespace
     if not rows:
         raise QueryError(f"no figure with id {figure_id!r} in {database}")
     return dict(zip(columns, rows[0]))

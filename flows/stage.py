@@ -97,10 +97,10 @@ def _csv_cells(column: pa.ChunkedArray) -> list[str]:
     return pc.fill_null(column.cast(pa.string()), "").to_pylist()
 
 
-def write_resource(name: str, chunks: Iterable[pa.Table], data: Path) -> int:
+def write_resource(name: str, chunks: Iterable[pa.Table], data: Path) -> None:
     """data/<name>.parquet (zstd) and data/<name>.csv (UTF-8 with BOM, RFC 4180, Table Schema's
-    lexical forms), written chunk by chunk; returns the number of rows."""
-    schema, rows = arrow_schema(name), 0
+    lexical forms), written chunk by chunk."""
+    schema = arrow_schema(name)
     with pq.ParquetWriter(data / f"{name}.parquet", schema, compression="zstd") as parquet, \
             open(data / f"{name}.csv", "w", encoding=CSV_ENCODING, newline="") as handle:
         csv.writer(handle, lineterminator="\r\n").writerow(schema.names)
@@ -110,8 +110,6 @@ def write_resource(name: str, chunks: Iterable[pa.Table], data: Path) -> int:
             csv.writer(text, lineterminator="\r\n").writerows(
                 zip(*(_csv_cells(column) for column in chunk.columns)))
             handle.write(text.getvalue())
-            rows += chunk.num_rows
-    return rows
 
 
 def _in_memory_rows(name: str, rejections: list[dict]) -> pa.Table:
