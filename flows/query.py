@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 import duckdb
 
+from flows.publish import csv_cell
+
 READ_ONLY_MESSAGE = ("the published database is opened read-only, so nothing can change it here "
                      "(a package changes only through cnfiscal run); for scratch work use "
                      "CREATE TEMP TABLE or CREATE TEMP VIEW, or query a copy of the file")
@@ -42,19 +44,6 @@ def run_query(database: Path, sql: str, parameters: list | None = None
         raise QueryError(READ_ONLY_MESSAGE if refused else str(exc)) from exc
 
 
-def cell_text(value: Any) -> str:
-    """A value as the package's CSVs write it: empty for null, true/false, ISO dates, 9.4."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
-
-
 def display_width(text: str) -> int:
     """Terminal columns: wide and full-width (CJK) characters take two, combining marks none."""
     return sum(0 if unicodedata.combining(c) else
@@ -67,7 +56,7 @@ def _is_number(value: Any) -> bool:
 
 def format_table(columns: list[str], rows: list[tuple]) -> str:
     """An aligned table for a terminal: numbers right-aligned, line breaks shown as spaces."""
-    cells = [[cell_text(v).replace("\r\n", " ").replace("\n", " ").replace("\t", " ") for v in row]
+    cells = [[csv_cell(v).replace("\r\n", " ").replace("\n", " ").replace("\t", " ") for v in row]
              for row in rows]
     widths = [max([display_width(c)] + [display_width(r[i]) for r in cells])
               for i, c in enumerate(columns)]
@@ -88,7 +77,7 @@ def format_csv(columns: list[str], rows: list[tuple]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows([cell_text(v) for v in row] for row in rows)
+    writer.writerows([csv_cell(v) for v in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -142,7 +131,7 @@ def format_figure(record: dict[str, Any], tty: bool) -> str:
     """A figure for a person: what it says, what it is about, where it stands, and the sentence.
     Missing core attributes show as —; optional ones (subject, page…) are left out when missing."""
     def text(value: Any) -> str:
-        return "—" if value is None else cell_text(value)
+        return "—" if value is None else csv_cell(value)
 
     def labelled(code: str | None, *labels: Any) -> str | None:
         """A code followed by its labels; None when there is no code."""
@@ -151,7 +140,7 @@ def format_figure(record: dict[str, Any], tty: bool) -> str:
     period = None if record["period_start"] is None else \
         f"{text(record['period_start'])} … {text(record['period_end'])}"
     attributes = [
-        ("value", f"{cell_text(record['value'])} {record['unit']} "
+        ("value", f"{csv_cell(record['value'])} {record['unit']} "
                   f"({record['measure']}, {record['qualifier']})"),
         ("indicator", labelled(record["indicator"], record["indicator_label_zh"], "/",
                                record["indicator_label_en"])),
