@@ -9,9 +9,12 @@ fonts that drew a node's text, and a full-page screenshot.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -97,13 +100,14 @@ def _collect(report: PageReport, events: list[dict]) -> None:
 
 def open_page(page: Path, screenshot: Path, font_selectors: tuple[str, ...] = ()) -> PageReport:
     """Load `page` in headless Chromium; write a full-page PNG to `screenshot`."""
-    with tempfile.TemporaryDirectory(prefix="cnfiscal-chromium-") as profile:
+    # Chromium's helper processes may still be writing the profile as it exits.
+    with tempfile.TemporaryDirectory(prefix="cnfiscal-chromium-", ignore_cleanup_errors=True) as profile:
         browser = subprocess.Popen(
             [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
              "--disable-component-update", "--disable-sync", "--remote-debugging-port=0",
              f"--user-data-dir={profile}", "--window-size=1280,900", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             tools = DevTools(_debugger_url(Path(profile), browser))
             target = tools.send("Target.createTarget", url="about:blank")["targetId"]
@@ -131,10 +135,12 @@ def open_page(page: Path, screenshot: Path, font_selectors: tuple[str, ...] = ()
             screenshot.write_bytes(base64.b64decode(shot["data"]))
             tools.socket.close()
             return report
-        finally:
-            browser.terminate()
+        finally:  # the browser and every helper process it started (its own session)
+            os.killpg(browser.pid, signal.SIGTERM)
             try:
                 browser.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                browser.kill()
-                browser.wait()
+                pass
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(browser.pid, signal.SIGKILL)
+            browser.wait()
