@@ -125,6 +125,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
     cache_dir = Path(cache) if cache else out_dir.parent / "cache"
     with publish.publish_lock(out_dir):
         publish.remove_stale_builds(out_dir)
+        workers.start(local_workers)
         found, refused = sources.discover_sources([Path(i) for i in inputs],
                                                   Path(manifest) if manifest else None)
         fetcher = fetch_step.with_options(retries=fetch_retries,

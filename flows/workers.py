@@ -26,6 +26,15 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=context)
 
 
+def start(workers: int) -> None:
+    """Start the worker processes now, in the background: the server's imports then overlap the
+    flow's reading of its sources instead of delaying the first batch."""
+    if workers > 1:
+        pool = _pool(workers)
+        for _ in range(workers):
+            pool.submit(int)
+
+
 def run_in_worker(workers: int, function: Callable[..., Result], *args) -> Result:
     """function(*args) in one of `workers` local processes (here, when workers is 1). The
     function must be importable by name; its arguments and result travel pickled."""
