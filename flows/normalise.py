@@ -16,7 +16,7 @@ from functools import cache, lru_cache
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
 from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
-from flows.rules import longest_first, rule_table, trie_regex
+from flows.rules import holds_any, longest_first, required_words, rule_table, trie_regex
 
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"
@@ -99,7 +99,7 @@ def document_aliases(text: str) -> Aliases:
     财政收入) makes 财政收入 mean gpb_revenue in that document."""
     definitions = {}
     for row, pattern in _compiled("definitions"):
-        if row["requires"] not in text:  # a substring test spares most documents the scan
+        if not holds_any(required_words(row), text):
             continue
         for m in pattern.finditer(text):
             term = next((a for a in longest_first(list(base_aliases())) if m.group("term").endswith(a)), None)

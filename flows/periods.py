@@ -16,7 +16,7 @@ from functools import cache
 
 import cn2an
 
-from flows.rules import rule_table
+from flows.rules import holds_any, required_words, rule_table
 
 CUMULATIVE_WINDOW = 40  # characters after a bare month in which 累计 makes it cumulative
 
@@ -50,14 +50,8 @@ def _number(text: str) -> int:
 
 @cache
 def _patterns() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
-    """Each rule's kind, pattern and the words one of which it needs (a substring test is far
-    cheaper than a regex scan, and most passages lack most of them)."""
-    return [(r["kind"], re.compile(r["pattern"]), tuple(r["requires"].split("|")))
-            for r in rule_table("periods")]
-
-
-def _applies(requires: tuple[str, ...], text: str) -> bool:
-    return any(word in text for word in requires)
+    """Each rule's kind, pattern and the words one of which it needs."""
+    return [(r["kind"], re.compile(r["pattern"]), required_words(r)) for r in rule_table("periods")]
 
 
 FENCE = "\0"
@@ -77,7 +71,7 @@ def fenced(text: str, spans: list[tuple[int, int]]) -> str:
 def _masked(text: str) -> str:
     """The text with comparison phrases and dates blanked out (same length, so offsets hold)."""
     for kind, pattern, requires in _patterns():
-        if kind == "mask" and _applies(requires, text):
+        if kind == "mask" and holds_any(requires, text):
             text = pattern.sub(lambda m: FENCE * len(m.group()), text)
     return text
 
@@ -92,7 +86,7 @@ def period_candidates(text: str, spans: list[tuple[int, int]]) -> list[list[Cand
     starts: list[int] = []  # the taken expressions, kept sorted and disjoint
     taken: list[Candidate] = []
     for kind, pattern, requires in _patterns():
-        if kind == "mask" or not _applies(requires, masked):
+        if kind == "mask" or not holds_any(requires, masked):
             continue
         for m in pattern.finditer(masked):
             index = bisect.bisect_left(starts, m.start())

@@ -16,6 +16,16 @@ def rule_table(name: str) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(handle))
 
 
+def required_words(row: dict[str, str]) -> tuple[str, ...]:
+    """A rule's `requires` column: words one of which a text must hold for the rule to apply
+    (a substring test is far cheaper than a regex scan, and most texts lack most of them)."""
+    return tuple(row["requires"].split("|"))
+
+
+def holds_any(words: tuple[str, ...], text: str) -> bool:
+    return any(word in text for word in words)
+
+
 def longest_first(words: list[str]) -> list[str]:
     """Order alternatives so a regex tries 万亿元 before 亿元 before 元."""
     return sorted(set(words), key=lambda w: (-len(w), w))
