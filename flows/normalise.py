@@ -11,12 +11,12 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
 from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
-from flows.rules import holds_any, longest_first, required_words, rule_table, trie_regex
+from flows.rules import WordFinder, holds_any, longest_first, required_words, rule_table
 
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"
@@ -32,15 +32,6 @@ class Section:
 
     period: Period | None = None
     indicator: tuple[str, str] | None = None
-
-
-@dataclass
-class DocumentContext:
-    reference_year: int | None
-    aliases: "Aliases"
-    report_phase: str | None
-    masked: str  # the text with non-subject phrases blanked (see _masked_subjects)
-    section: Section = field(default_factory=Section)
 
 
 # --- vocabulary ------------------------------------------------------------------------------
@@ -63,30 +54,23 @@ def base_aliases() -> dict[str, str]:
     return aliases
 
 
-def _alias_pattern(aliases: list[str]) -> re.Pattern[str]:
-    return re.compile(trie_regex(aliases))
-
-
 @dataclass(frozen=True)
 class Aliases:
     """A document's indicator aliases, compiled once: counts take counting indicators only,
     amounts and rates the others."""
 
     codes: dict[str, str]
-    every: re.Pattern[str]
-    counting: re.Pattern[str]
-    other: re.Pattern[str]
-
-    def for_unit(self, unit: str) -> re.Pattern[str]:
-        return self.counting if unit == "count" else self.other
+    every: WordFinder
+    counting: WordFinder
+    other: WordFinder
 
 
 @cache
 def compile_aliases(definitions: tuple[tuple[str, str], ...] = ()) -> Aliases:
     codes = {**base_aliases(), **dict(definitions)}
     counting = [a for a, c in codes.items() if _indicator_groups().get(c) in COUNT_GROUPS]
-    return Aliases(codes, _alias_pattern(list(codes)), _alias_pattern(counting),
-                   _alias_pattern([a for a in codes if a not in set(counting)]))
+    return Aliases(codes, WordFinder(list(codes)), WordFinder(counting),
+                   WordFinder([a for a in codes if a not in set(counting)]))
 
 
 @cache
@@ -117,27 +101,9 @@ def report_phase(passages: list[dict]) -> str | None:
     return None
 
 
-# --- text helpers ----------------------------------------------------------------------------
+# --- what a document holds, found once ----------------------------------------------------
 
 CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
-
-
-@lru_cache(maxsize=8)
-def _clause_breaks(text: str) -> list[int]:
-    """Offsets of the text's clause-ending punctuation, once per text."""
-    return [m.start() for m in CLAUSE_BREAK.finditer(text)]
-
-
-def _clause_start(text: str, position: int) -> int:
-    breaks = _clause_breaks(text)
-    index = bisect.bisect_left(breaks, position)
-    return breaks[index - 1] + 1 if index else 0
-
-
-def _clause_end(text: str, position: int) -> int:
-    breaks = _clause_breaks(text)
-    index = bisect.bisect_left(breaks, position)
-    return breaks[index] if index < len(breaks) else len(text)
 
 
 def _masked_subjects(text: str) -> str:
@@ -147,27 +113,106 @@ def _masked_subjects(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=16)
-def _cue_index(table: str, text: str) -> tuple[list[int], list[tuple]]:
-    """Every match of a rule table's patterns in a text, found once and ordered by where it
-    ends (the earlier rule first among matches ending together)."""
-    items = sorted((m.end(), -index, m.start(), row, m)
-                   for index, (row, pattern) in enumerate(_compiled(table))
-                   for m in pattern.finditer(text))
-    return [item[0] for item in items], items
+class Words:
+    """Words found in a text as (start, end, word), in reading order, bisectable by offset."""
+
+    def __init__(self, found: list[tuple[int, int, str]]):
+        self.found = found
+        self.starts = [f[0] for f in found]
+        self.ends = [f[1] for f in found]
+
+    def last_within(self, start: int, end: int) -> str | None:
+        """The last word lying within [start, end)."""
+        index = bisect.bisect_right(self.ends, end) - 1
+        return self.found[index][2] if index >= 0 and self.starts[index] >= start else None
+
+    def first_within(self, start: int, end: int) -> str | None:
+        """The first word lying within [start, end)."""
+        index = bisect.bisect_left(self.starts, start)
+        return self.found[index][2] if index < len(self.found) and self.ends[index] <= end else None
+
+    def starting_within(self, start: int, end: int) -> list[tuple[int, int, str]]:
+        return self.found[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
 
 
-def _last_cue(table: str, text: str, lead_start: int, start: int, after: int, unit: str | None = None):
-    """The rule whose pattern matches closest before `start`: inside [lead_start, start) and
-    ending after `after`."""
-    ends, items = _cue_index(table, text)
-    index = bisect.bisect_right(ends, start) - 1
-    while index >= 0 and items[index][0] > after:
-        _, _, cue_start, row, m = items[index]
-        if cue_start >= lead_start and (not unit or unit in row["units"].split("|")):
-            return row, m
-        index -= 1
-    return None
+class Cues:
+    """Every match of a rule table's patterns in a text, ordered by where it ends (the earlier
+    rule first among matches ending together)."""
+
+    def __init__(self, table: str, text: str):
+        self.items = sorted((m.end(), -index, m.start(), row, m)
+                            for index, (row, pattern) in enumerate(_compiled(table))
+                            for m in pattern.finditer(text))
+        self.ends = [item[0] for item in self.items]
+
+    def last(self, lead_start: int, start: int, after: int, unit: str | None = None):
+        """The rule whose pattern matches closest before `start`: inside [lead_start, start)
+        and ending after `after`."""
+        index = bisect.bisect_right(self.ends, start) - 1
+        while index >= 0 and self.items[index][0] > after:
+            _, _, cue_start, row, m = self.items[index]
+            if cue_start >= lead_start and (not unit or unit in row["units"].split("|")):
+                return row, m
+            index -= 1
+        return None
+
+
+class DocumentContext:
+    """A document and what its figures look up, each found once per document (never shared
+    between documents): clause breaks, cues, aliases and owners. What a heading or lead
+    sentence says (`section`) changes as the passages are read."""
+
+    def __init__(self, document: dict, passages: list[dict]):
+        self.text: str = document["text"]
+        self.reference_year: int | None = document["reference_year"]
+        self.aliases = document_aliases(self.text)
+        self.report_phase = report_phase(passages)
+        self.masked = _masked_subjects(self.text)  # non-subject phrases blanked
+        self.clause_breaks = [m.start() for m in CLAUSE_BREAK.finditer(self.text)]
+        self.section = Section()
+        self._owners: dict[str | None, Words] = {}
+
+    def clause_start(self, position: int) -> int:
+        index = bisect.bisect_left(self.clause_breaks, position)
+        return self.clause_breaks[index - 1] + 1 if index else 0
+
+    def clause_end(self, position: int) -> int:
+        index = bisect.bisect_left(self.clause_breaks, position)
+        return self.clause_breaks[index] if index < len(self.clause_breaks) else len(self.text)
+
+    @cached_property
+    def measure_cues(self) -> Cues:
+        return Cues("measures", self.text)
+
+    @cached_property
+    def phase_cues(self) -> Cues:
+        return Cues("phases", self.text)
+
+    @cached_property
+    def every_alias(self) -> Words:
+        return Words(self.aliases.every.find(self.masked))
+
+    @cached_property
+    def counting_alias(self) -> Words:
+        """Aliases of counting indicators: what a count counts."""
+        return Words(self.aliases.counting.find(self.masked))
+
+    @cached_property
+    def other_alias(self) -> Words:
+        """Aliases of the other indicators: what an amount or a rate measures."""
+        return Words(self.aliases.other.find(self.masked))
+
+    def owners(self, within: str | None) -> Words:
+        """Every owner the text names — scope words (全国, 全省) as "scope:" + their rule's
+        scope, regions as codes. Names right after 比/较/于/居 are benchmarks and left out."""
+        if within not in self._owners:
+            text = self.masked
+            found = [(m.start(), m.end(), "scope:" + row["owner"])
+                     for row in rule_table("owners") for m in re.finditer(row["word"], text)]
+            found += region_mentions(text, within)
+            self._owners[within] = Words(sorted(
+                f for f in found if not text[max(0, f[0] - 2):f[0]].endswith(OWNER_BLOCKERS)))
+        return self._owners[within]
 
 
 # --- attributes ------------------------------------------------------------------------------
@@ -183,12 +228,13 @@ class Measure:
 DEFAULT_MEASURES = {"percent": "share", "percentage_point": "change"}  # else level
 
 
-def measure_of(text: str, match: Match, previous_end: int, lead_start: int) -> Measure:
+def measure_of(context: DocumentContext, match: Match, previous_end: int, lead_start: int) -> Measure:
     """Measure and sign from the closest cue in the clause (from lead_start) before the number."""
     if match.unit == "rank":
         return Measure("rank", 1, match.scope, match.start - len(match.scope) - 1)
-    cue = _last_cue("measures", text, lead_start, match.start, max(previous_end, lead_start) - 1,
-                    match.unit)
+    text = context.text
+    cue = context.measure_cues.last(lead_start, match.start, max(previous_end, lead_start) - 1,
+                                    match.unit)
     if cue is None:
         return Measure(DEFAULT_MEASURES.get(match.unit, "level"), 1, None, None)
     row, m = cue
@@ -225,78 +271,43 @@ def rank_of(scope: str) -> int | None:
     return int(m.group("count")) if m else None
 
 
-@lru_cache(maxsize=32)
-def _owner_candidates(text: str, within: str | None) -> tuple[list[int], list[tuple[int, int, str]]]:
-    """Every owner a text names — scope words (全国, 全省) as their rule's scope, regions as
-    codes — found once per text, with start offsets for bisecting. Names right after 比/较/于/居
-    are benchmarks and left out."""
-    found = [(m.start(), m.end(), "scope:" + row["owner"])
-             for row in rule_table("owners") for m in re.finditer(row["word"], text)]
-    found += region_mentions(text, within)
-    found = sorted(f for f in found if not text[max(0, f[0] - 2):f[0]].endswith(OWNER_BLOCKERS))
-    return [f[0] for f in found], found
-
-
-def _owner_mentions(text: str, start: int, limit: int, default: str | None,
-                    within: str | None) -> list[str]:
+def _owner_mentions(owners: Words, start: int, limit: int, default: str | None) -> list[tuple[int, str]]:
     """Owner codes named between start and limit, in reading order."""
-    starts, found = _owner_candidates(text, within)
     codes = []
-    for s, e, owner in found[bisect.bisect_left(starts, start):bisect.bisect_left(starts, limit)]:
+    for s, e, owner in owners.starting_within(start, limit):
         code = _scope_codes(default)[owner[6:]] if owner.startswith("scope:") else owner
         if e <= limit and code:
             codes.append((s, code))
     return codes
 
 
-def owner_region(text: str, sentence_start: int, start: int, limit: int, default: str | None,
-                 within: str | None) -> str | None:
-    """`text` is the document with non-subject phrases (datelines among them) blanked."""
-    # An explicit owner before the figure (全国, 全省, a named city) overrides the article's
-    # region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
-    # Names after 比/较/高于/居 are benchmarks, not owners.
-    found = _owner_mentions(text, _clause_start(text, start), limit, default, within)
+def owner_region(context: DocumentContext, sentence_start: int, start: int, limit: int,
+                 default: str | None, within: str | None) -> str | None:
+    """An explicit owner before the figure (全国, 全省, a named city) overrides the article's
+    region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
+    Names after 比/较/高于/居 are benchmarks, not owners."""
+    owners = context.owners(within)
+    found = _owner_mentions(owners, context.clause_start(start), limit, default)
     if not found:
-        found = [f for f in _owner_mentions(text, sentence_start, limit, default, within)
+        found = [f for f in _owner_mentions(owners, sentence_start, limit, default)
                  if f[0] - sentence_start <= SENTENCE_OPENING]
     return found[-1][1] if found else default
 
 
-def phase_of(text: str, match: Match, measure: str, indicator: str | None, report: str | None,
+def phase_of(context: DocumentContext, match: Match, measure: str, indicator: str | None,
              lead_start: int) -> str | None:
     """A cue in the clause (from lead_start); else the report's phase; else execution for
     amounts collected or spent. Percentages keep phase blank."""
     if match.unit != "CNY" or measure not in ("level", "change"):
         return None
-    cue = _last_cue("phases", text, lead_start, match.start, lead_start - 1)
+    cue = context.phase_cues.last(lead_start, match.start, lead_start - 1)
     if cue:
         return cue[0]["phase"]
-    if report:
-        return report
+    if context.report_phase:
+        return context.report_phase
     if measure == "level" and _indicator_groups().get(indicator or "") in MONEY_PHASE_GROUPS:
         return "execution"
     return None
-
-
-@lru_cache(maxsize=16)
-def _alias_index(pattern: re.Pattern[str], masked: str) -> tuple[list[int], list[int], list[re.Match]]:
-    """Every alias in a text, found once: their starts, ends and matches."""
-    found = list(pattern.finditer(masked))
-    return [m.start() for m in found], [m.end() for m in found], found
-
-
-def _nearest_alias(pattern: re.Pattern[str], masked: str, start: int, end: int) -> re.Match | None:
-    """The last alias lying within [start, end)."""
-    starts, ends, found = _alias_index(pattern, masked)
-    index = bisect.bisect_right(ends, end) - 1
-    return found[index] if index >= 0 and starts[index] >= start else None
-
-
-def _next_alias(pattern: re.Pattern[str], masked: str, start: int, end: int) -> re.Match | None:
-    """The first alias lying within [start, end)."""
-    starts, ends, found = _alias_index(pattern, masked)
-    index = bisect.bisect_left(starts, start)
-    return found[index] if index < len(found) and ends[index] <= end else None
 
 
 @dataclass(frozen=True)
@@ -313,36 +324,40 @@ def respectively(text: str, aliases: Aliases, within: str | None) -> list[Listed
     position = text.find("分别")
     if position < 0:
         return []
-    lead = text[_clause_start(text, position):position]
+    breaks = [m.end() for m in CLAUSE_BREAK.finditer(text, 0, position)]
+    lead = text[breaks[-1] if breaks else 0:position]
     regions = region_mentions(text[:position], within)  # regions may be named a clause earlier
     if len(regions) >= 2:
         return [ListedItem(None, code) for _, _, code in regions]
-    pattern, codes = aliases.every, aliases.codes
+    codes = aliases.codes
     items: list[ListedItem] = []
     for item in (i for i in re.split(r"和|与|及|、|以及", lead) if i):
-        found = list(pattern.finditer(item))
+        found = aliases.every.find(item)
         previous = items[-1].indicator[1] if items and items[-1].indicator else None
         completed = previous[:-len(item)] + item if previous and len(previous) > len(item) else None
         if found:
-            items.append(ListedItem((codes[found[-1].group()], found[-1].group()), None))
+            items.append(ListedItem((codes[found[-1][2]], found[-1][2]), None))
         else:
             items.append(ListedItem((codes[completed], item) if completed in codes else None, None))
     return items
 
 
-def indicator_of(masked: str, match: Match, measure: Measure, aliases: Aliases,
+def indicator_of(context: DocumentContext, match: Match, measure: Measure,
                  sentence_start: int) -> tuple[str, str] | None:
-    """The nearest indicator alias: for a share, the one before 占; for a count, the noun after
-    it; else the one before the number in the sentence. `masked` is the document's text with
-    non-subject phrases blanked."""
-    pattern = aliases.for_unit(match.unit)
+    """The nearest indicator alias (in the text with non-subject phrases blanked): for a
+    share, the one before 占; for a count, the noun after it; else the one before the number in
+    the sentence."""
+    codes = context.aliases.codes
     if match.unit == "count":
-        after = _next_alias(pattern, masked, match.end, _clause_end(masked, match.end))
+        aliases = context.counting_alias
+        after = aliases.first_within(match.end, context.clause_end(match.end))
         if after:
-            return aliases.codes[after.group()], after.group()
+            return codes[after], after
+    else:
+        aliases = context.other_alias
     end = measure.cue_start if measure.name == "share" and measure.cue_start is not None else match.start
-    found = _nearest_alias(pattern, masked, sentence_start, end)
-    return (aliases.codes[found.group()], found.group()) if found else None
+    found = aliases.last_within(sentence_start, end)
+    return (codes[found], found) if found else None
 
 
 def figure_id(document_id: str, start: int, end: int) -> str:
@@ -364,14 +379,14 @@ class PassageState:
     last: tuple[int, Measure, str] | None = None  # the previous figure's end, measure and unit
 
 
-def _figure_measure(text: str, match: Match, sentence_start: int, lead_start: int,
+def _figure_measure(context: DocumentContext, match: Match, sentence_start: int, lead_start: int,
                     state: PassageState) -> Measure:
     """The cue's measure; a figure listed right after another (A%、B%) shares its measure; a
     rate with no cue continues the passage's last rate of its unit (…增长-12.1%下同)、(8.6%)."""
     previous_end = state.last[0] if state.last and state.last[0] >= sentence_start else sentence_start
-    measure = measure_of(text, match, previous_end, lead_start)
+    measure = measure_of(context, match, previous_end, lead_start)
     if state.last and state.last[0] >= sentence_start and state.last[2] == match.unit \
-            and LIST_SEPARATOR.fullmatch(text[state.last[0]:match.start]) \
+            and LIST_SEPARATOR.fullmatch(context.text, state.last[0], match.start) \
             and measure.cue_start is None:
         return state.last[1]
     if measure.cue_start is None and match.unit in ("percent", "percentage_point") \
@@ -383,11 +398,11 @@ def _figure_measure(text: str, match: Match, sentence_start: int, lead_start: in
 def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sentence_start: int,
                 item: ListedItem | None, context: DocumentContext, state: PassageState,
                 periods) -> dict:
-    text = document["text"]
-    clause_start = _clause_start(text, match.start)
-    measure = _figure_measure(text, match, sentence_start, clause_start, state)
+    text = context.text
+    clause_start = context.clause_start(match.start)
+    measure = _figure_measure(context, match, sentence_start, clause_start, state)
     found = (item.indicator if item else None) \
-        or indicator_of(context.masked, match, measure, context.aliases, sentence_start)
+        or indicator_of(context, match, measure, sentence_start)
     if found is None and match.unit != "count" \
             and not NAMED_SUBJECT.search(text, clause_start, match.start):
         found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
@@ -398,9 +413,9 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
         else match.start
     region = passage["region_code"]
     owner = (item.region if item else None) or owner_region(
-        context.masked, sentence_start, match.start, limit, region, document["region_code"] or region)
+        context, sentence_start, match.start, limit, region, document["region_code"] or region)
     period = period_before(periods, match.start) or context.section.period
-    phase = phase_of(text, match, measure.name, indicator, context.report_phase, clause_start)
+    phase = phase_of(context, match, measure.name, indicator, clause_start)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
     state.last = (match.end, measure, match.unit)
@@ -464,11 +479,10 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
             rows.append(_figure_row(document, passage, match, sentence.group(), sentence_start,
                                     item, context, state, periods))
     if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):
-        lead_alias = _nearest_alias(context.aliases.every, context.masked, passage["char_start"],
-                                    passage["char_end"])
+        lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
         context.section = Section(
             periods[-1].period if periods else context.section.period,
-            (context.aliases.codes[lead_alias.group()], lead_alias.group()) if lead_alias
+            (context.aliases.codes[lead_alias], lead_alias) if lead_alias
             else context.section.indicator)
     return rows, next_number
 
@@ -476,8 +490,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
 def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
     """All figures of one document as figures rows, in reading order."""
     text = document["text"]
-    context = DocumentContext(document["reference_year"], document_aliases(text),
-                              report_phase(passages), _masked_subjects(text))
+    context = DocumentContext(document, passages)
     spans = [(p["char_start"], p["char_end"]) for p in passages]
     numbers, next_number = _document_numbers(text, spans), 0
     rows, article = [], None

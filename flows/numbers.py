@@ -22,6 +22,9 @@ BARE_MONEY_MULTIPLIERS = {"亿", "万亿"}  # 收入2293亿: money even without 
 CN_DIGITS = "零〇一二两三四五六七八九十廿百千万亿点"
 CN_LEADING = "零〇一二两三四五六七八九十廿百千"  # a Chinese number starts with one of these
 ARABIC = r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?"
+ARABIC_AFTER_FIRST_DIGIT = r"[0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]*(?:\.[0-9]+)?"
+NOT_BEFORE_NUMBER = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,第"  # A3, 1.5, 第3
+SIGNS = "-−"
 
 
 class Match(NamedTuple):
@@ -53,17 +56,28 @@ def _qualifier_cues(position: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(((r["cue"], r["qualifier"]) for r in rows), key=lambda c: -len(c[0])))
 
 
+def _alternatives(words: list[str]) -> str:
+    """Longest first, behind a lookahead on their first characters: where none can start (after
+    most numbers), one set test fails them all instead of one test per word."""
+    firsts = "".join(sorted({re.escape(w[0]) for w in words}))
+    return f"(?=[{firsts}])(?:" + "|".join(re.escape(w) for w in longest_first(words)) + ")"
+
+
 @cache
 def _arabic_pattern() -> re.Pattern[str]:
-    multipliers = "|".join(longest_first(list(_multipliers())))
-    units = "|".join(re.escape(w) for w in longest_first(list(_unit_rules())))
+    """An unsigned number with a unit word or a multiplier after it (a sign is read from the
+    text before it). The pattern opens with a digit, not a lookaround, so that the regex engine
+    skips ahead to the next digit in one fast scan; the check on the character before the
+    number comes right after that digit."""
+    multipliers = _alternatives(list(_multipliers()))
+    units = _alternatives(list(_unit_rules()))
     inside = "|".join(c for c, _ in _qualifier_cues("inside"))
     return re.compile(
-        r"(?=[-−0-9])(?<![0-9A-Za-z.,第])(?P<sign>[-−](?=[0-9]))?"
-        rf"(?P<number>{ARABIC})"
+        rf"(?P<number>[0-9](?<![{re.escape(NOT_BEFORE_NUMBER)}].)(?>{ARABIC_AFTER_FIRST_DIGIT}))"
         rf"(?P<inside>{inside})?(?P<multiplier>{multipliers})?"
         rf"(?:(?<=亿)(?P<number2>{ARABIC})(?P<multiplier2>千万|万))?"  # 405亿9,629万
-        rf"(?P<inside2>{inside})?(?P<unit>{units})?")
+        rf"(?P<inside2>{inside})?(?P<unit>{units})?"
+        r"(?(unit)|(?(multiplier)|(?!)))")  # neither: a year, a page, a bare number
 
 
 @cache
@@ -75,23 +89,27 @@ def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 @cache
-def _qualifier_patterns() -> tuple[dict[str, str], re.Pattern[str], re.Pattern[str], int]:
-    """Cue → qualifier, and one pattern each for the cues after and before a number (longest
-    cue first, as one regex call is much cheaper than a call per cue)."""
-    after = "|".join(re.escape(c) for c, _ in _qualifier_cues("after"))
-    before = "|".join(re.escape(c) for c, _ in _qualifier_cues("before"))
-    names = {c: n for position in ("before", "inside", "after") for c, n in _qualifier_cues(position)}
-    longest = max(len(c) for c, _ in _qualifier_cues("before"))
-    return names, re.compile(after), re.compile(f"(?:{before})\\Z"), longest
+def _qualifier_lookup(position: str) -> tuple[dict[str, str], tuple[int, ...]]:
+    """Cue → qualifier for one position, and the cues' lengths, longest first: a cue is found
+    by looking up the few characters next to the number, not by a regex call."""
+    cues = dict(_qualifier_cues(position))
+    return cues, tuple(sorted({len(c) for c in cues}, reverse=True))
 
 
 def qualifier(text: str, start: int, end: int, inside: str | None) -> str:
-    """Qualifier from cues inside the number (180多条), after it (以上) or before it (超过)."""
+    """Qualifier from cues inside the number (180多条), after it (以上) or before it (超过),
+    the longest cue first."""
     if inside:
-        return dict(_qualifier_cues("inside"))[inside]
-    names, after, before, longest = _qualifier_patterns()
-    cue = after.match(text, end) or before.search(text, max(0, start - longest), start)
-    return names[cue.group()] if cue else "exact"
+        return _qualifier_lookup("inside")[0][inside]
+    cues, lengths = _qualifier_lookup("after")
+    for length in lengths:
+        if text[end:end + length] in cues:
+            return cues[text[end:end + length]]
+    cues, lengths = _qualifier_lookup("before")
+    for length in lengths:
+        if length <= start and text[start - length:start] in cues:
+            return cues[text[start - length:start]]
+    return "exact"
 
 
 def _bare_money_allowed(text: str, end: int) -> bool:
@@ -106,13 +124,20 @@ def _scaled(number: str, factor: int) -> tuple[int, int]:
     return int(whole + decimals) * factor, 10 ** len(decimals)
 
 
+def _signed(text: str, start: int) -> bool:
+    """A minus sign right before the number, itself not after a letter or digit (-12.1%)."""
+    return start > 0 and text[start - 1] in SIGNS and (start < 2 or text[start - 2] not in NOT_BEFORE_NUMBER)
+
+
 def find_arabic(text: str) -> list[Match]:
     """Money, percents, percentage points and counts written with Arabic digits."""
     found = []
+    units, multipliers = _unit_rules(), _multipliers()
     for m in _arabic_pattern().finditer(text):
-        multiplier, word, end = m.group("multiplier"), m.group("unit"), m.end()
+        number, inside, multiplier, number2, multiplier2, inside2, word = m.groups()
+        start, end = m.span()
         if word:
-            rule = _unit_rules()[word]
+            rule = units[word]
             if not rule["unit"] or (rule["needs_multiplier"] == "yes" and not multiplier):
                 continue
             unit = rule["unit"]
@@ -122,14 +147,15 @@ def find_arabic(text: str) -> list[Match]:
             unit = "CNY"
         else:
             continue
-        numerator, denominator = _scaled(m.group("number"), _multipliers().get(multiplier or "", 1))
-        if m.group("number2"):  # 405亿9,629万: add the second part over a common denominator
-            numerator2, denominator2 = _scaled(m.group("number2"), _multipliers()[m.group("multiplier2")])
+        numerator, denominator = _scaled(number, multipliers.get(multiplier or "", 1))
+        if number2:  # 405亿9,629万: add the second part over a common denominator
+            numerator2, denominator2 = _scaled(number2, multipliers[multiplier2])
             numerator, denominator = (numerator * denominator2 + numerator2 * denominator,
                                       denominator * denominator2)
         value = numerator / denominator  # int / int: correctly rounded, like float(Decimal)
-        found.append(Match(m.start(), end, -value if m.group("sign") else value, unit,
-                           qualifier(text, m.start(), end, m.group("inside") or m.group("inside2")),
+        if _signed(text, start):
+            start, value = start - 1, -value
+        found.append(Match(start, end, value, unit, qualifier(text, start, end, inside or inside2),
                            f"{unit}_arabic"))
     return found
 

@@ -83,7 +83,7 @@ def region_mentions(text: str, within: str | None = None) -> list[tuple[int, int
     """(start, end, code) of every unambiguous region name in the text; names that are part of
     a street's or a station's name (安顺路) are not mentions of the region."""
     found = []
-    for start, end in _mention_finder().finditer(text):
+    for start, end, _ in _mention_finder().find(text):
         if text.startswith(_place_suffixes(), end):
             continue
         code = choose_region(resolve_region(text[start:end]), within)
