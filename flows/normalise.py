@@ -11,6 +11,7 @@ import bisect
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from functools import cache, cached_property
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
@@ -135,24 +136,41 @@ class Words:
         return self.found[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
 
 
-class Cues:
-    """Every match of a rule table's patterns in a text, ordered by where it ends (the earlier
-    rule first among matches ending together)."""
+class Cue(NamedTuple):
+    row: dict[str, str]
+    start: int  # where the cue starts in the document
+    match: re.Match[str]
 
-    def __init__(self, table: str, text: str):
-        self.items = sorted((m.end(), -index, m.start(), row, m)
-                            for index, (row, pattern) in enumerate(_compiled(table))
-                            for m in pattern.finditer(text))
+
+class Cues:
+    """Every match of a rule table's patterns in the given spans of a text, ordered by where it
+    ends (the earlier rule first among matches ending together). The spans are cut out and
+    joined by 。, which no cue spans, so that only they are scanned; offsets are the text's."""
+
+    def __init__(self, table: str, text: str, spans: list[tuple[int, int]]):
+        pieces, piece_starts, position = [], [], 0
+        for start, end in spans:
+            pieces.append(text[start:end])
+            piece_starts.append(position)
+            position += end - start + 1
+        joined, items = "。".join(pieces), []
+        for index, (row, pattern) in enumerate(_compiled(table)):
+            units = frozenset(row.get("units", "").split("|"))
+            for m in pattern.finditer(joined):
+                piece = bisect.bisect_right(piece_starts, m.start()) - 1
+                shift = spans[piece][0] - piece_starts[piece]
+                items.append((m.end() + shift, -index, m.start() + shift, row, m, units))
+        self.items = sorted(items, key=lambda item: item[:3])
         self.ends = [item[0] for item in self.items]
 
-    def last(self, lead_start: int, start: int, after: int, unit: str | None = None):
+    def last(self, lead_start: int, start: int, after: int, unit: str | None = None) -> Cue | None:
         """The rule whose pattern matches closest before `start`: inside [lead_start, start)
         and ending after `after`."""
         index = bisect.bisect_right(self.ends, start) - 1
         while index >= 0 and self.items[index][0] > after:
-            _, _, cue_start, row, m = self.items[index]
-            if cue_start >= lead_start and (not unit or unit in row["units"].split("|")):
-                return row, m
+            _, _, cue_start, row, m, units = self.items[index]
+            if cue_start >= lead_start and (not unit or unit in units):
+                return Cue(row, cue_start, m)
             index -= 1
         return None
 
@@ -169,6 +187,7 @@ class DocumentContext:
         self.report_phase = report_phase(passages)
         self.masked = _masked_subjects(self.text)  # non-subject phrases blanked
         self.clause_breaks = [m.start() for m in CLAUSE_BREAK.finditer(self.text)]
+        self.numbers = _document_numbers(self.text, [(p["char_start"], p["char_end"]) for p in passages])
         self.section = Section()
         self._owners: dict[str | None, Words] = {}
 
@@ -181,12 +200,25 @@ class DocumentContext:
         return self.clause_breaks[index] if index < len(self.clause_breaks) else len(self.text)
 
     @cached_property
+    def figure_clauses(self) -> list[tuple[int, int]]:
+        """Each clause that holds figures, from its start to its last figure's end: a
+        figure's measure and phase cues lie there, in its clause before it."""
+        spans: list[tuple[int, int]] = []
+        for number in self.numbers:
+            start = self.clause_start(number.start)
+            if spans and start <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], number.end))
+            else:
+                spans.append((start, number.end))
+        return spans
+
+    @cached_property
     def measure_cues(self) -> Cues:
-        return Cues("measures", self.text)
+        return Cues("measures", self.text, self.figure_clauses)
 
     @cached_property
     def phase_cues(self) -> Cues:
-        return Cues("phases", self.text)
+        return Cues("phases", self.text, self.figure_clauses)
 
     @cached_property
     def every_alias(self) -> Words:
@@ -217,8 +249,7 @@ class DocumentContext:
 
 # --- attributes ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Measure:
+class Measure(NamedTuple):
     name: str
     sign: int
     benchmark_words: str | None
@@ -237,15 +268,16 @@ def measure_of(context: DocumentContext, match: Match, previous_end: int, lead_s
                                     match.unit)
     if cue is None:
         return Measure(DEFAULT_MEASURES.get(match.unit, "level"), 1, None, None)
-    row, m = cue
+    row, cue_start, m = cue
     if row["sign"] == "direction":
         sign = -1 if m.group("direction").startswith(("低", "慢", "落后", "少")) else 1
-        return Measure(row["measure"], sign, m.group("benchmark"), m.start())
-    if row["measure"] == "share" and "占" in text[lead_start:m.start()]:
+        return Measure(row["measure"], sign, m.group("benchmark"), cue_start)
+    if row["measure"] == "share" and "占" in text[lead_start:cue_start]:
         return Measure("share", 1, None, text.find("占", lead_start))  # 占 names the part before it
-    return Measure(row["measure"], int(row["sign"]), None, m.start())
+    return Measure(row["measure"], int(row["sign"]), None, cue_start)
 
 
+@cache
 def _scope_codes(region_code: str | None) -> dict[str, str | None]:
     return {"nation": NATION_CODE,
             "province": region_code[:2] + "0000" if region_code else None,
@@ -271,14 +303,13 @@ def rank_of(scope: str) -> int | None:
     return int(m.group("count")) if m else None
 
 
-def _owner_mentions(owners: Words, start: int, limit: int, default: str | None) -> list[tuple[int, str]]:
-    """Owner codes named between start and limit, in reading order."""
-    codes = []
-    for s, e, owner in owners.starting_within(start, limit):
+def _last_owner(owners: Words, first: int, last: int, limit: int, default: str | None) -> str | None:
+    """The code of the last owner named starting in [first, last) and ending by limit."""
+    for _, end, owner in reversed(owners.starting_within(first, last)):
         code = _scope_codes(default)[owner[6:]] if owner.startswith("scope:") else owner
-        if e <= limit and code:
-            codes.append((s, code))
-    return codes
+        if end <= limit and code:
+            return code
+    return None
 
 
 def owner_region(context: DocumentContext, sentence_start: int, start: int, limit: int,
@@ -287,11 +318,10 @@ def owner_region(context: DocumentContext, sentence_start: int, start: int, limi
     region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
     Names after 比/较/高于/居 are benchmarks, not owners."""
     owners = context.owners(within)
-    found = _owner_mentions(owners, context.clause_start(start), limit, default)
-    if not found:
-        found = [f for f in _owner_mentions(owners, sentence_start, limit, default)
-                 if f[0] - sentence_start <= SENTENCE_OPENING]
-    return found[-1][1] if found else default
+    return (_last_owner(owners, context.clause_start(start), limit, limit, default)
+            or _last_owner(owners, sentence_start, min(limit, sentence_start + SENTENCE_OPENING + 1),
+                           limit, default)
+            or default)
 
 
 def phase_of(context: DocumentContext, match: Match, measure: str, indicator: str | None,
@@ -302,7 +332,7 @@ def phase_of(context: DocumentContext, match: Match, measure: str, indicator: st
         return None
     cue = context.phase_cues.last(lead_start, match.start, lead_start - 1)
     if cue:
-        return cue[0]["phase"]
+        return cue.row["phase"]
     if context.report_phase:
         return context.report_phase
     if measure == "level" and _indicator_groups().get(indicator or "") in MONEY_PHASE_GROUPS:
@@ -492,7 +522,7 @@ def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
     text = document["text"]
     context = DocumentContext(document, passages)
     spans = [(p["char_start"], p["char_end"]) for p in passages]
-    numbers, next_number = _document_numbers(text, spans), 0
+    numbers, next_number = context.numbers, 0
     rows, article = [], None
     for passage, candidates in zip(passages, period_candidates(text, spans)):
         if passage["article_no"] != article:

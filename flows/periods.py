@@ -38,6 +38,7 @@ class PeriodMention:
     period: Period
 
 
+@cache
 def _months(year: int, first: int, last: int) -> Period | None:
     if not (1 <= first <= last <= 12):
         return None
@@ -52,6 +53,11 @@ def _number(text: str) -> int:
 def _patterns() -> list[tuple[str, re.Pattern[str], tuple[str, ...]]]:
     """Each rule's kind, pattern and the words one of which it needs."""
     return [(r["kind"], re.compile(r["pattern"]), required_words(r)) for r in rule_table("periods")]
+
+
+@cache
+def _cumulative() -> re.Pattern[str]:
+    return next(pattern for kind, pattern, _ in _patterns() if kind == "cumulative")
 
 
 FENCE = "\0"
@@ -127,9 +133,8 @@ def _resolve(kind: str, m: re.Match[str], year: int, text: str, limit: int) -> P
         return _months(year, 7, 12)
     if kind == "month":
         month = int(groups["month"])
-        cumulative = next(p for k, p, _ in _patterns() if k == "cumulative")
         following = text[m.end():min(m.end() + CUMULATIVE_WINDOW, limit)].split("。")[0]
-        return _months(year, 1 if cumulative.search(following) else month, month)
+        return _months(year, 1 if _cumulative().search(following) else month, month)
     if kind == "this_year":
         return _months(year, 1, 12)
     if kind == "last_year":
@@ -159,5 +164,7 @@ def period_mentions(candidates: list[Candidate], text: str, limit: int,
 
 def period_before(mentions: list[PeriodMention], offset: int) -> Period | None:
     """The period in force at an offset of the document: the last expression ending before it."""
-    before = [m.period for m in mentions if m.end <= offset]
-    return before[-1] if before else None
+    for mention in reversed(mentions):
+        if mention.end <= offset:
+            return mention.period
+    return None
