@@ -19,7 +19,7 @@ from flows.numbers import Match, find_figures
 from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
 from flows.rules import WordFinder, holds_any, longest_first, required_words, rule_table
 
-SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"
 LEAD_ENDINGS = ("：", ":")
 MONEY_PHASE_GROUPS = {"revenue", "expenditure", "tax"}  # amounts collected or spent
@@ -187,6 +187,7 @@ class DocumentContext:
         self.report_phase = report_phase(passages)
         self.masked = _masked_subjects(self.text)  # non-subject phrases blanked
         self.clause_breaks = [m.start() for m in CLAUSE_BREAK.finditer(self.text)]
+        self.sentence_breaks = [m.start() for m in SENTENCE_BREAK.finditer(self.text)]
         self.numbers = _document_numbers(self.text, [(p["char_start"], p["char_end"]) for p in passages])
         self.section = Section()
         self._owners: dict[str | None, Words] = {}
@@ -194,6 +195,14 @@ class DocumentContext:
     def clause_start(self, position: int) -> int:
         index = bisect.bisect_left(self.clause_breaks, position)
         return self.clause_breaks[index - 1] + 1 if index else 0
+
+    def sentence_at(self, position: int, first: int, last: int) -> tuple[int, int]:
+        """Start and end of the sentence holding a position, within [first, last) (a passage):
+        the end mark belongs to the sentence, a line break does not."""
+        breaks, index = self.sentence_breaks, bisect.bisect_left(self.sentence_breaks, position)
+        start = breaks[index - 1] + 1 if index else 0
+        end = breaks[index] + (self.text[breaks[index]] != "\n") if index < len(breaks) else len(self.text)
+        return max(first, start), min(last, end)
 
     def clause_end(self, position: int) -> int:
         index = bisect.bisect_left(self.clause_breaks, position)
@@ -425,7 +434,7 @@ def _figure_measure(context: DocumentContext, match: Match, sentence_start: int,
     return measure
 
 
-def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sentence_start: int,
+def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentence_start: int,
                 item: ListedItem | None, context: DocumentContext, state: PassageState,
                 periods) -> dict:
     text = context.text
@@ -469,7 +478,7 @@ def _figure_row(document: dict, passage: dict, match: Match, sentence: str, sent
         "benchmark_region_code": benchmark_of(measure.benchmark_words, owner),
         "rank_of": rank_of(match.scope) if match.unit == "rank" else None,
         "phase": phase,
-        "quote": sentence.strip(),
+        "quote": quote,
         "rule": match.rule,
     }
 
@@ -493,12 +502,15 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
         context.section.period = periods[0].period  # the section's lead sentence sets its period
     state = PassageState(context.section.indicator)
     rows = []
-    for sentence in SENTENCE.finditer(passage["text"]):
-        sentence_start, sentence_end = offset + sentence.start(), offset + sentence.end()
-        spread = respectively(sentence.group(), context.aliases,
+    while next_number < len(numbers) and numbers[next_number].start < passage["char_end"]:
+        sentence_start, sentence_end = context.sentence_at(numbers[next_number].start, offset,
+                                                           passage["char_end"])
+        sentence = context.text[sentence_start:sentence_end]
+        spread = respectively(sentence, context.aliases,
                               document["region_code"] or passage["region_code"])
-        listed_from = sentence_start + sentence.group().find("分别")
+        listed_from = sentence_start + sentence.find("分别")
         listed = 0  # figures after 分别 so far: the n-th takes the n-th listed item
+        quote = sentence.strip()
         while next_number < len(numbers) and numbers[next_number].start < sentence_end:
             match = numbers[next_number]
             next_number += 1
@@ -506,7 +518,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
             if spread and match.start > listed_from:
                 item = spread[listed] if listed < len(spread) else None
                 listed += 1
-            rows.append(_figure_row(document, passage, match, sentence.group(), sentence_start,
+            rows.append(_figure_row(document, passage, match, quote, sentence_start,
                                     item, context, state, periods))
     if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
