@@ -109,8 +109,9 @@ CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
 
 def _masked_subjects(text: str) -> str:
     """Blank out phrases that name no subject (扣除留抵退税因素后, 按自然口径计算)."""
-    for _, pattern in _compiled("subject_masks"):
-        text = pattern.sub(lambda m: "\0" * len(m.group()), text)
+    for row, pattern in _compiled("subject_masks"):
+        if holds_any(required_words(row), text):
+            text = pattern.sub(lambda m: "\0" * len(m.group()), text)
     return text
 
 
@@ -321,13 +322,13 @@ def _last_owner(owners: Words, first: int, last: int, limit: int, default: str |
     return None
 
 
-def owner_region(context: DocumentContext, sentence_start: int, start: int, limit: int,
+def owner_region(context: DocumentContext, sentence_start: int, clause_start: int, limit: int,
                  default: str | None, within: str | None) -> str | None:
     """An explicit owner before the figure (全国, 全省, a named city) overrides the article's
     region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
     Names after 比/较/高于/居 are benchmarks, not owners."""
     owners = context.owners(within)
-    return (_last_owner(owners, context.clause_start(start), limit, limit, default)
+    return (_last_owner(owners, clause_start, limit, limit, default)
             or _last_owner(owners, sentence_start, min(limit, sentence_start + SENTENCE_OPENING + 1),
                            limit, default)
             or default)
@@ -452,7 +453,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
         else match.start
     region = passage["region_code"]
     owner = (item.region if item else None) or owner_region(
-        context, sentence_start, match.start, limit, region, document["region_code"] or region)
+        context, sentence_start, clause_start, limit, region, document["region_code"] or region)
     period = period_before(periods, match.start) or context.section.period
     phase = phase_of(context, match, measure.name, indicator, clause_start)
     if period and phase in ("budget", "adjusted_budget"):

@@ -83,9 +83,9 @@ def _arabic_pattern() -> re.Pattern[str]:
 @cache
 def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     money_units = "万亿元|亿元|千万元|百万元|万元|元"
-    before = rf"(?=[{CN_LEADING}])(?<![0-9.{CN_DIGITS}几数第上成每])"
+    not_after = f"0-9.{CN_DIGITS}几数第上成每"  # 3十亿, 几十亿, 第一百: not an amount on its own
     return (re.compile(rf"百分之(?P<cn>[{CN_DIGITS}]+)"),
-            re.compile(rf"{before}(?P<cn>[{CN_LEADING}][{CN_DIGITS}．.]*)(?P<unit>{money_units}|万亿|亿)"))
+            re.compile(rf"(?P<cn>[{CN_LEADING}](?<![{not_after}].)[{CN_DIGITS}．.]*)(?P<unit>{money_units}|万亿|亿)"))
 
 
 @cache
