@@ -89,26 +89,30 @@ def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 @cache
-def _qualifier_lookup(position: str) -> tuple[dict[str, str], tuple[int, ...]]:
-    """Cue → qualifier for one position, and the cues' lengths, longest first: a cue is found
-    by looking up the few characters next to the number, not by a regex call."""
-    cues = dict(_qualifier_cues(position))
-    return cues, tuple(sorted({len(c) for c in cues}, reverse=True))
+def _qualifier_edges() -> tuple[dict[str, str], dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """Cue → qualifier; the cues after a number by their first character and the cues before
+    it by their last, longest first: one dictionary lookup on the character next to the number
+    rules out nearly every number (most have no cue)."""
+    names, after, before = {}, {}, {}
+    for position, by_edge, edge in (("after", after, 0), ("before", before, -1)):
+        for cue, name in _qualifier_cues(position):  # longest first
+            names[cue] = name
+            by_edge[cue[edge]] = by_edge.get(cue[edge], ()) + (cue,)
+    return names, after, before
 
 
 def qualifier(text: str, start: int, end: int, inside: str | None) -> str:
     """Qualifier from cues inside the number (180多条), after it (以上) or before it (超过),
     the longest cue first."""
     if inside:
-        return _qualifier_lookup("inside")[0][inside]
-    cues, lengths = _qualifier_lookup("after")
-    for length in lengths:
-        if text[end:end + length] in cues:
-            return cues[text[end:end + length]]
-    cues, lengths = _qualifier_lookup("before")
-    for length in lengths:
-        if length <= start and text[start - length:start] in cues:
-            return cues[text[start - length:start]]
+        return dict(_qualifier_cues("inside"))[inside]
+    names, after, before = _qualifier_edges()
+    for cue in after.get(text[end:end + 1], ()):
+        if text.startswith(cue, end):
+            return names[cue]
+    for cue in before.get(text[start - 1:start] if start else "", ()):
+        if text.endswith(cue, 0, start):
+            return names[cue]
     return "exact"
 
 
@@ -120,6 +124,8 @@ def _bare_money_allowed(text: str, end: int) -> bool:
 
 def _scaled(number: str, factor: int) -> tuple[int, int]:
     """1,234.5 × 10000 as the exact fraction 123450000 / 10, in integers."""
+    if number.isdigit():
+        return int(number) * factor, 1
     whole, _, decimals = number.replace(",", "").partition(".")
     return int(whole + decimals) * factor, 10 ** len(decimals)
 
