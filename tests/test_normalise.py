@@ -263,3 +263,15 @@ def _document(lines: list[str], region: str | None = None) -> tuple[dict, list[d
                          "char_end": offset + len(line), "text": line})
         offset += len(line) + 1
     return {"document_id": "d", "text": text, "region_code": region, "reference_year": 2023}, passages
+
+
+def test_a_cue_in_an_earlier_clause_does_not_set_the_measure():
+    (row,) = figures("全市财政收入增长较快，其中税收收入120亿元。")
+    assert (row["measure"], row["value"]) == ("level", 12_000_000_000)
+
+
+def test_word_finder_takes_the_longest_word_leftmost():
+    from flows.rules import WordFinder
+    assert WordFinder(["财政", "财政收入", "收入", "入"]).find("财政收入和收入") == [
+        (0, 4, "财政收入"), (5, 7, "收入")]
+    assert WordFinder([]).find("财政收入") == []
