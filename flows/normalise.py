@@ -12,7 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
@@ -66,7 +66,7 @@ class Aliases:
     other: WordFinder
 
 
-@cache
+@lru_cache(maxsize=64)  # bounded: a large corpus may define many abbreviations
 def compile_aliases(definitions: tuple[tuple[str, str], ...] = ()) -> Aliases:
     codes = {**base_aliases(), **dict(definitions)}
     counting = [a for a, c in codes.items() if _indicator_groups().get(c) in COUNT_GROUPS]
