@@ -78,8 +78,8 @@ def process_step(batch: list[RawFile], cache: Path | None, version: str, parts: 
 
 
 @step("stage")
-def stage_step(parts: Path, rejections: list[Rejection], staging: Path) -> Path:
-    return stage.stage_package(parts, [r.row() for r in rejections], staging)
+def stage_step(parts: Path, rejections: list[Rejection], staging: Path, local_workers: int) -> Path:
+    return stage.stage_package(parts, [r.row() for r in rejections], staging, local_workers)
 
 
 @step("validate")
@@ -144,7 +144,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
                                             for n, b in enumerate(batches)]]
             rejections = (refused + fetch_rejections + read_rejections
                           + [x for r in results for x in r.rejections])
-            stage_step(parts, quote(rejections), staging)
+            stage_step(parts, quote(rejections), staging, local_workers)
             shutil.rmtree(parts)
             # Validation and loading read the same staged files: run them side by side.
             validation = validate_step.submit(
