@@ -168,13 +168,13 @@ def _write_data(parts: Path, rejections: list[dict], data: Path, workers: int,
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for job in done:
             name = pending.pop(job)
+            if name in FLAGS_NEED and not set(FLAGS_NEED) & set(pending.values()):
+                pending[parquet("figure_flags")] = "figure_flags"  # its inputs are written
             groups = job.result()
             for first in range(0, groups, PIECE_GROUPS):
                 pieces[name].append(parts / "csv" / f"{name}-{first:06d}.csv")
                 jobs.append(submit(workers, write_csv_piece, name, data, first,
                                    min(first + PIECE_GROUPS, groups), pieces[name][-1]))
-            if name in FLAGS_NEED and not set(FLAGS_NEED) & set(pending.values()):
-                pending[parquet("figure_flags")] = "figure_flags"  # its inputs are written
     return pieces
 
 
