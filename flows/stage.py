@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 
 from flows.codelists import read_codelist
 from flows.dictionary import write_dictionary
+from flows.fetch import RawStore
 from flows.incremental import BatchResult, process_batch
 from flows.metadata import arrow_schema, duckdb_connect, resource_names, table_schema
 from flows.publish import CSV_ENCODING, csv_cell, package_descriptor
@@ -50,10 +51,10 @@ class StagedBatch:
     cached: int = 0
 
 
-def process_to_parts(raws: list[RawFile], cache: Path | None, version: str, parts: Path,
-                     name: str) -> StagedBatch:
+def process_to_parts(raws: list[RawFile], raw_store: Path, cache: Path | None, version: str,
+                     parts: Path, name: str) -> StagedBatch:
     """Per-document work for a batch, its rows written as parts (what a worker process runs)."""
-    return write_parts(process_batch(raws, cache, version), parts, name)
+    return write_parts(process_batch(raws, RawStore(raw_store), cache, version), parts, name)
 
 
 def write_parts(batch: BatchResult, parts: Path, name: str) -> StagedBatch:
