@@ -27,7 +27,8 @@ def real_passages() -> list[str]:
     with tempfile.TemporaryDirectory() as store:
         found, _ = sources.discover_sources([c for c in REAL_CORPORA if c.exists()])
         raws, _ = extract.read_all(found, fetch.RawStore(Path(store)), 10**9)
-        batch = incremental.process_batch(raws, None, incremental.code_version())
+        batch = incremental.process_batch(raws, fetch.RawStore(Path(store)), None,
+                                          incremental.code_version())
     return [p["text"] for p in batch.passages if p["kind"] == "paragraph" and NUMBER.search(p["text"])]
 
 

@@ -23,7 +23,7 @@ def cleaned_documents(corpora: list[Path], store: Path) -> list[tuple[dict, list
     """Documents and their passages, as the pipeline's clean step makes them."""
     found, _ = sources.discover_sources([c for c in corpora if c.exists()])
     raws, _ = extract.read_all(found, fetch.RawStore(store), 10**9)
-    batch = incremental.process_batch(raws, None, incremental.code_version())
+    batch = incremental.process_batch(raws, fetch.RawStore(store), None, incremental.code_version())
     documents, by_document = batch.documents, {}
     for passage in batch.passages:
         by_document.setdefault(passage["document_id"], []).append(passage)

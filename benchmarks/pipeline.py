@@ -47,7 +47,7 @@ work = Path({str(work)!r})
 found, refused = sources.discover_sources([Path({str(folder)!r})])
 raws, rejections = extract.read_all(found, fetch.RawStore(work / "raw"), 50_000_000)
 batch_size = 200  # flows.pipeline.DEFAULT_BATCH_SIZE (importing it would import Prefect)
-staged = [stage.process_to_parts(raws[i:i + batch_size], None, incremental.code_version(),
+staged = [stage.process_to_parts(raws[i:i + batch_size], work / "raw", None, incremental.code_version(),
                                  work / "parts", f"{{i:06d}}") for i in range(0, len(raws), batch_size)]
 rejections = refused + rejections + [r for s in staged for r in s.rejections]
 staging = work / "package"

@@ -5,6 +5,7 @@ bytes in the raw store. Every source ends as a RawDocument or a Rejection that s
 from __future__ import annotations
 
 import codecs
+import hashlib
 import re
 import unicodedata
 from pathlib import Path
@@ -14,7 +15,7 @@ import pypdfium2
 import trafilatura
 
 from flows.fetch import RawStore
-from flows.records import RawDocument, RawFile, Rejection, Source
+from flows.records import PipelineError, RawDocument, RawFile, Rejection, Source
 from flows.sources import MEDIA_TYPES
 
 PAGE_BREAK = "\f"
@@ -104,7 +105,9 @@ def _media_type(source: Source) -> str | None:
 
 
 def read_source(source: Source, store: RawStore, max_bytes: int) -> RawFile | Rejection:
-    """Read, check and snapshot one source's bytes, or say why they cannot be used."""
+    """Read and check one source's bytes, or say why they cannot be used. The bytes go into the
+    raw store later, with the source's per-document work (snapshot): writing 20,000 small files
+    is most of a read, and there it runs in the worker processes."""
     def reject(code: str, reason: str, sha256: str | None = None) -> Rejection:
         return Rejection(source.source_name, source.source_uri, sha256, "extract",
                          f"{source.source_uri}: {reason}", code)
@@ -120,13 +123,22 @@ def read_source(source: Source, store: RawStore, max_bytes: int) -> RawFile | Re
         data = source.path.read_bytes()
     except OSError as exc:
         return reject("unreadable", f"cannot be read ({exc.strerror or exc})")
-    sha256 = store.put(data, source.url or str(source.path.resolve()), media_type)
+    sha256 = hashlib.sha256(data).hexdigest()
     expected = source.manifest.get("sha256", "").lower()
     if expected and expected != sha256:
         return reject("sha256_mismatch", f"its sha256 is {sha256}, but the manifest expects {expected}", sha256)
     if not data.strip():
         return reject("empty", "the file is empty or holds only white space", sha256)
     return RawFile(source, sha256, media_type, store.object_path(sha256))
+
+
+def snapshot(raw: RawFile, store: RawStore) -> None:
+    """Keep a file's bytes in the raw store (at raw.path), with where they came from. Bytes that
+    changed since the run read them fail the run: its rows would not be those of their hash."""
+    source = raw.source
+    if store.put(source.path.read_bytes(), source.url or str(source.path.resolve()),
+                 raw.media_type) != raw.sha256:
+        raise PipelineError(f"{source.source_uri} changed while the run was reading it; run again")
 
 
 def read_all(sources: list[Source], store: RawStore, max_bytes: int

@@ -17,6 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from flows import clean, extract, normalise
+from flows.fetch import RawStore
 from flows.records import RawFile, Rejection
 
 FLOWS_DIR = Path(__file__).parent
@@ -110,11 +111,14 @@ class BatchResult:
     cached: int = 0
 
 
-def process_batch(raws: list[RawFile], cache_root: Path | None, version: str) -> BatchResult:
-    """Per-document work for a batch, taking what the cache holds (no cache: do it all)."""
+def process_batch(raws: list[RawFile], raw_store: RawStore, cache_root: Path | None,
+                  version: str) -> BatchResult:
+    """Per-document work for a batch — its bytes snapshotted in the raw store, then the rest —
+    taking what the cache holds (no cache: do it all)."""
     store = DocumentCache(cache_root) if cache_root else None
     batch = BatchResult()
     for raw in raws:
+        extract.snapshot(raw, raw_store)
         key = cache_key(raw, version)
         result = store.get(key) if store else None
         if result is None:

@@ -70,16 +70,16 @@ def read_step(items: list[Source], store: Path, max_bytes: int
 
 
 @step("extract-clean-normalise")
-def process_step(batch: list[RawFile], cache: Path | None, version: str, parts: Path,
-                 name: str, local_workers: int) -> stage.StagedBatch:
+def process_step(batch: list[RawFile], store: Path, cache: Path | None, version: str,
+                 parts: Path, name: str, local_workers: int) -> stage.StagedBatch:
     # The rows go to disk in the worker; only counts and rejections travel back.
-    return workers.run_in_worker(local_workers, stage.process_to_parts, batch, cache, version,
-                                 parts, name)
+    return workers.run_in_worker(local_workers, stage.process_to_parts, batch, store, cache,
+                                 version, parts, name)
 
 
 @step("stage")
-def stage_step(parts: Path, rejections: list[Rejection], staging: Path) -> Path:
-    return stage.stage_package(parts, [r.row() for r in rejections], staging)
+def stage_step(parts: Path, rejections: list[Rejection], staging: Path, local_workers: int) -> Path:
+    return stage.stage_package(parts, [r.row() for r in rejections], staging, local_workers)
 
 
 @step("validate")
@@ -139,12 +139,12 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         staging, parts = publish.new_staging_dir(out_dir), publish.new_staging_dir(out_dir)
         try:
             batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
-            results = [f.result() for f in [process_step.submit(b, cache_dir, version, parts, f"{n:06d}",
-                                                                local_workers)
+            results = [f.result() for f in [process_step.submit(b, store, cache_dir, version, parts,
+                                                                f"{n:06d}", local_workers)
                                             for n, b in enumerate(batches)]]
             rejections = (refused + fetch_rejections + read_rejections
                           + [x for r in results for x in r.rejections])
-            stage_step(parts, quote(rejections), staging)
+            stage_step(parts, quote(rejections), staging, local_workers)
             shutil.rmtree(parts)
             # Validation and loading read the same staged files: run them side by side.
             validation = validate_step.submit(

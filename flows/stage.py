@@ -3,15 +3,19 @@
 Each batch of per-document work writes its rows as Parquet parts (write_parts), so rows never
 travel back through the flow. Staging then sorts every resource by its primary key in DuckDB —
 which spills to disk past its memory limit — and streams the sorted rows, a fixed number at a
-time, into data/<resource>.parquet and data/<resource>.csv. Peak memory does not grow with the
-corpus, and the chunks are the same on every run, so the files are byte-identical.
+time, into data/<resource>.parquet; the CSV twin is written from the Parquet file's row groups,
+in pieces joined at the end. Peak memory does not grow with the corpus, and the chunks are the
+same on every run, so the files are byte-identical. With --workers N, the resources' files and
+a large CSV's pieces are written side by side in the worker processes.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,14 +26,18 @@ import pyarrow.parquet as pq
 
 from flows.codelists import read_codelist
 from flows.dictionary import write_dictionary
+from flows.fetch import RawStore
 from flows.incremental import BatchResult, process_batch
 from flows.metadata import arrow_schema, duckdb_connect, resource_names, table_schema
 from flows.publish import CSV_ENCODING, csv_cell, package_descriptor
 from flows.records import PipelineError, RawFile, Rejection
 from flows.validate import figure_flags
+from flows.workers import submit
 
 PART_RESOURCES = ("documents", "passages", "figures")  # rows made by per-document work
 CHUNK_ROWS = 10_000  # rows per Parquet row group and per CSV write
+PIECE_GROUPS = 5  # row groups per piece of a CSV file: large files are written in parallel pieces
+FLAGS_NEED = ("documents", "figures")  # figure_flags are found in these resources' files
 
 
 @dataclass
@@ -43,10 +51,10 @@ class StagedBatch:
     cached: int = 0
 
 
-def process_to_parts(raws: list[RawFile], cache: Path | None, version: str, parts: Path,
-                     name: str) -> StagedBatch:
+def process_to_parts(raws: list[RawFile], raw_store: Path, cache: Path | None, version: str,
+                     parts: Path, name: str) -> StagedBatch:
     """Per-document work for a batch, its rows written as parts (what a worker process runs)."""
-    return write_parts(process_batch(raws, cache, version), parts, name)
+    return write_parts(process_batch(raws, RawStore(raw_store), cache, version), parts, name)
 
 
 def write_parts(batch: BatchResult, parts: Path, name: str) -> StagedBatch:
@@ -97,46 +105,101 @@ def _csv_cells(column: pa.ChunkedArray) -> list[str]:
     return pc.fill_null(column.cast(pa.string()), "").to_pylist()
 
 
-def write_resource(name: str, chunks: Iterable[pa.Table], data: Path) -> None:
-    """data/<name>.parquet (zstd) and data/<name>.csv (UTF-8 with BOM, RFC 4180, Table Schema's
-    lexical forms), written chunk by chunk."""
-    schema = arrow_schema(name)
-    with pq.ParquetWriter(data / f"{name}.parquet", schema, compression="zstd") as parquet, \
-            open(data / f"{name}.csv", "w", encoding=CSV_ENCODING, newline="") as handle:
-        csv.writer(handle, lineterminator="\r\n").writerow(schema.names)
-        for chunk in chunks:
+def write_parquet(name: str, parts: Path, rejections: list[dict], data: Path) -> int:
+    """data/<name>.parquet (zstd), its rows sorted by primary key in DuckDB, in row groups of
+    CHUNK_ROWS rows; returns the number of row groups."""
+    with duckdb_connect(spill=parts / f"spill-{name}") as con, \
+            pq.ParquetWriter(data / f"{name}.parquet", arrow_schema(name), compression="zstd") as parquet:
+        groups = 0
+        for chunk in sorted_rows(con, name, _rows(name, parts, rejections, data)):
             parquet.write_table(chunk, row_group_size=CHUNK_ROWS)
+            groups += 1
+    return groups
+
+
+def _rows(name: str, parts: Path, rejections: list[dict], data: Path) -> pa.Table | list[Path]:
+    """A resource's unsorted rows: the batches' parts, or rows made here."""
+    if name in PART_RESOURCES:
+        return sorted((parts / name).glob("*.parquet"))
+    if name == "figure_flags":
+        rows = figure_flags({n: data / f"{n}.parquet" for n in FLAGS_NEED})
+    else:
+        rows = rejections if name == "rejections" else read_codelist(name).to_pylist()
+    return pa.Table.from_pylist(rows, schema=arrow_schema(name))
+
+
+def write_csv_piece(name: str, data: Path, first: int, stop: int, piece: Path) -> None:
+    """Row groups first…stop-1 of data/<name>.parquet as CSV rows (RFC 4180, Table Schema's
+    lexical forms), without header or BOM: a piece of data/<name>.csv."""
+    parquet = pq.ParquetFile(data / f"{name}.parquet")
+    with open(piece, "w", encoding="utf-8", newline="") as handle:
+        for group in range(first, stop):
+            chunk = parquet.read_row_group(group)
             text = io.StringIO()  # one write (and one encode) per chunk, not per row
             csv.writer(text, lineterminator="\r\n").writerows(
                 zip(*(_csv_cells(column) for column in chunk.columns)))
             handle.write(text.getvalue())
 
 
-def _in_memory_rows(name: str, rejections: list[dict]) -> pa.Table:
-    rows = rejections if name == "rejections" else read_codelist(name).to_pylist()
-    return pa.Table.from_pylist(rows, schema=arrow_schema(name))
+def join_csv(name: str, pieces: list[Path], data: Path) -> None:
+    """data/<name>.csv: BOM and header row, then the pieces in order."""
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(arrow_schema(name).names)
+    with open(data / f"{name}.csv", "wb") as handle:
+        handle.write(header.getvalue().encode(CSV_ENCODING))
+        for piece in pieces:
+            with open(piece, "rb") as source:
+                shutil.copyfileobj(source, handle, 1 << 20)
 
 
-def stage_package(parts: Path, rejections: list[dict], staging: Path) -> Path:
+def _write_data(parts: Path, rejections: list[dict], data: Path, workers: int,
+                jobs: list[Future]) -> dict[str, list[Path]]:
+    """Every resource's Parquet file, then its CSV in pieces, each piece started as soon as the
+    file is written; figures, the largest, first. Every job goes into `jobs`. Returns each CSV's
+    pieces, in order."""
+    def parquet(name: str) -> Future:
+        jobs.append(submit(workers, write_parquet, name, parts,
+                           rejections if name == "rejections" else [], data))
+        return jobs[-1]
+
+    pieces: dict[str, list[Path]] = {name: [] for name in resource_names()}
+    first_names = ["figures"] + [n for n in pieces if n not in ("figures", "figure_flags")]
+    pending = {parquet(name): name for name in first_names}
+    while pending:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for job in done:
+            name = pending.pop(job)
+            if name in FLAGS_NEED and not set(FLAGS_NEED) & set(pending.values()):
+                pending[parquet("figure_flags")] = "figure_flags"  # its inputs are written
+            groups = job.result()
+            for first in range(0, groups, PIECE_GROUPS):
+                pieces[name].append(parts / "csv" / f"{name}-{first:06d}.csv")
+                jobs.append(submit(workers, write_csv_piece, name, data, first,
+                                   min(first + PIECE_GROUPS, groups), pieces[name][-1]))
+    return pieces
+
+
+def stage_package(parts: Path, rejections: list[dict], staging: Path, workers: int = 1) -> Path:
     """Write every resource's files, data-dictionary.md and datapackage.json into the staging
-    folder."""
+    folder, the resources' files as jobs for `workers` local processes (here, when 1)."""
     data = staging / "data"
+    jobs: list[Future] = []
     try:
         data.mkdir(parents=True, exist_ok=True)
-        with duckdb_connect(spill=parts / "spill") as con:
-            for name in resource_names():
-                if name == "figure_flags":
-                    continue  # needs the figures file: written last
-                source = sorted((parts / name).glob("*.parquet")) if name in PART_RESOURCES \
-                    else _in_memory_rows(name, rejections)
-                write_resource(name, sorted_rows(con, name, source), data)
-            flags = figure_flags({n: data / f"{n}.parquet" for n in ("documents", "figures")})
-            write_resource("figure_flags", sorted_rows(con, "figure_flags", pa.Table.from_pylist(
-                flags, schema=arrow_schema("figure_flags"))), data)
+        (parts / "csv").mkdir(parents=True, exist_ok=True)
+        pieces = _write_data(parts, rejections, data, workers, jobs)
+        for job in jobs:
+            job.result()
+        for name, files in pieces.items():
+            join_csv(name, files, data)
         write_dictionary(staging)
         (staging / "datapackage.json").write_text(
             json.dumps(package_descriptor(staging), ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8")
     except OSError as exc:
         raise PipelineError(f"writing the package failed: {exc.strerror} ({exc.filename})") from exc
+    finally:  # after a failure, the jobs still running end before the caller removes their folders
+        for job in jobs:
+            job.cancel()
+        wait(jobs)
     return staging

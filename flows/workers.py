@@ -1,15 +1,16 @@
-"""Local worker processes for per-document work (--workers N).
+"""Local worker processes for per-document work and staging (--workers N).
 
 Prefect's ProcessPoolTaskRunner spawns every worker afresh, and each re-imports Prefect and all
 libraries before its first batch — seconds per worker, more than the batches themselves take on
 a small corpus. Here batch tasks run in threads that hand each batch to a pool of processes
 forked from a server that has already imported the per-document modules, so a worker starts in
-milliseconds; the tasks stay one per batch, as Prefect sees them.
+milliseconds; the tasks stay one per batch, as Prefect sees them. Staging hands its pieces to
+the same processes.
 """
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
 from typing import Callable, TypeVar
@@ -35,13 +36,28 @@ def start(workers: int) -> None:
             pool.submit(int)
 
 
-def run_in_worker(workers: int, function: Callable[..., Result], *args) -> Result:
-    """function(*args) in one of `workers` local processes (here, when workers is 1). The
-    function must be importable by name; its arguments and result travel pickled."""
-    if workers <= 1:
-        return function(*args)
-    try:
-        return _pool(workers).submit(function, *args).result()
-    except BrokenProcessPool:
+def _forget_broken_pool(future: Future) -> None:
+    if not future.cancelled() and isinstance(future.exception(), BrokenProcessPool):
         _pool.cache_clear()  # a worker died: the next run starts a fresh pool
+
+
+def submit(workers: int, function: Callable[..., Result], *args) -> Future:
+    """function(*args) in one of `workers` local processes, as a future; when workers is 1,
+    here and now (the future is done on return). The function must be importable by name; its
+    arguments and result travel pickled."""
+    if workers <= 1:
+        done: Future = Future()
+        done.set_result(function(*args))
+        return done
+    try:
+        future = _pool(workers).submit(function, *args)
+    except BrokenProcessPool:
+        _pool.cache_clear()
         raise
+    future.add_done_callback(_forget_broken_pool)
+    return future
+
+
+def run_in_worker(workers: int, function: Callable[..., Result], *args) -> Result:
+    """function(*args) in one of `workers` local processes (here, when workers is 1)."""
+    return submit(workers, function, *args).result()

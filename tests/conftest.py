@@ -70,6 +70,7 @@ def process_folder(folder: Path, max_bytes: int = 10**7):
     from flows import extract, fetch, incremental, sources
 
     found, refused = sources.discover_sources([folder])
-    raws, rejections = extract.read_all(found, fetch.RawStore(folder.parent / "raw-store"), max_bytes)
-    batch = incremental.process_batch(raws, None, incremental.code_version())
+    store = fetch.RawStore(folder.parent / "raw-store")
+    raws, rejections = extract.read_all(found, store, max_bytes)
+    batch = incremental.process_batch(raws, store, None, incremental.code_version())
     return batch.documents, batch.passages, batch.figures, refused + rejections + batch.rejections

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import process_folder
 from flows.clean import clean_document
-from flows.extract import decode_text
+from flows.extract import decode_text, read_all
 from flows.fetch import RawStore
+from flows.incremental import code_version, process_batch
 from flows.records import PipelineError, RawDocument, Rejection, Source
 from flows.sources import discover_sources, read_manifest
 
@@ -109,6 +110,17 @@ def test_every_accepted_input_is_snapshotted_in_the_raw_store(tmp_path):
     assert store.object_path(documents[0]["sha256"]).read_bytes() == TEXT.encode()
     origins = (tmp_path / "raw-store" / "origins" / f"{documents[0]['sha256']}.jsonl").read_text(encoding="utf-8")
     assert str((corpus / "a.txt").resolve()) in origins and '"bytes": ' in origins
+
+
+def test_a_file_changed_after_the_run_read_it_fails_the_run(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(TEXT, encoding="utf-8")
+    store = RawStore(tmp_path / "raw-store")
+    raws, _ = read_all(discover_sources([corpus])[0], store, 10**6)
+    (corpus / "a.txt").write_text(TEXT + "税收收入增长6%。", encoding="utf-8")
+    with pytest.raises(PipelineError, match="a.txt changed while the run was reading it"):
+        process_batch(raws, store, None, code_version())
 
 
 @pytest.mark.parametrize("manifest, code", [

@@ -23,7 +23,8 @@ def stage_samples(out: Path, change_figures=lambda figures: figures) -> tuple[Pa
     """Stage the samples' package as the flow does; change_figures plays an extractor bug."""
     found, _ = sources.discover_sources([SAMPLES])
     raws, rejections = extract.read_all(found, fetch.RawStore(out.parent / "raw"), 10**8)
-    batch = incremental.process_batch(raws, None, incremental.code_version())
+    batch = incremental.process_batch(raws, fetch.RawStore(out.parent / "raw"), None,
+                                      incremental.code_version())
     batch.figures = change_figures(batch.figures)
     parts, staging = publish.new_staging_dir(out), publish.new_staging_dir(out)
     stage.write_parts(batch, parts, "batch")

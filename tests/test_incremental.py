@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from conftest import shared_path
+from conftest import process_folder, shared_path
+from flows import stage, validate
+from flows.incremental import BatchResult
 from flows.pipeline import configured
 
 REPORT = "全市一般公共预算收入完成{}亿元，增长{}%。税收收入{}亿元，占比{}%。"
@@ -73,3 +75,22 @@ def test_a_dask_cluster_with_two_worker_processes_publishes_the_same_bytes(run_f
             [str(dev)], str(tmp_path / "dask"), cache=str(tmp_path / "cache-2"), batch_size=5)
     assert on_dask["processed"] == 17
     assert digests(tmp_path / "serial") == digests(tmp_path / "dask")
+
+
+def test_csv_files_written_in_pieces_are_the_files_written_whole(tmp_path, monkeypatch):
+    documents, passages, figures, rejections = process_folder(shared_path("corpus/dev"))
+    batch = BatchResult(documents, passages, figures, [])
+    rows = [r.row() for r in rejections]
+
+    def staged(name: str) -> Path:
+        parts = tmp_path / name / "parts"
+        stage.write_parts(batch, parts, "batch")
+        return stage.stage_package(parts, rows, tmp_path / name / "staging")
+    whole = staged("whole")
+    monkeypatch.setattr(stage, "CHUNK_ROWS", 7)  # row groups of 7 rows, pieces of 2 row groups
+    monkeypatch.setattr(stage, "PIECE_GROUPS", 2)
+    in_pieces = staged("pieces")
+    assert len(figures) > 7 * 2 * 3  # several pieces
+    for csv_file in sorted((whole / "data").glob("*.csv")):
+        assert csv_file.read_bytes() == (in_pieces / "data" / csv_file.name).read_bytes()
+    assert validate.parquet_matches_csv_check(in_pieces)["valid"]
