@@ -15,7 +15,7 @@ import pypdfium2
 import trafilatura
 
 from flows.fetch import RawStore
-from flows.records import PipelineError, RawDocument, RawFile, Rejection, Source
+from flows.records import RawDocument, RawFile, Rejection, Source
 from flows.sources import MEDIA_TYPES
 
 PAGE_BREAK = "\f"
@@ -132,13 +132,21 @@ def read_source(source: Source, store: RawStore, max_bytes: int) -> RawFile | Re
     return RawFile(source, sha256, media_type, store.object_path(sha256))
 
 
-def snapshot(raw: RawFile, store: RawStore) -> None:
-    """Keep a file's bytes in the raw store (at raw.path), with where they came from. Bytes that
-    changed since the run read them fail the run: its rows would not be those of their hash."""
+def snapshot(raw: RawFile, store: RawStore) -> Rejection | None:
+    """Keep a file's bytes in the raw store (at raw.path), with where they came from. A file
+    that changed or vanished since the run read it is rejected, not the run: its rows would not
+    be those of the hash the run recorded, and the next run reads it afresh."""
     source = raw.source
-    if store.put(source.path.read_bytes(), source.url or str(source.path.resolve()),
-                 raw.media_type) != raw.sha256:
-        raise PipelineError(f"{source.source_uri} changed while the run was reading it; run again")
+    try:
+        data = source.path.read_bytes()
+    except OSError as exc:
+        return Rejection(source.source_name, source.source_uri, raw.sha256, "extract",
+                         f"{source.source_uri}: cannot be read ({exc.strerror or exc})", "unreadable")
+    if store.put(data, source.url or str(source.path.resolve()), raw.media_type) != raw.sha256:
+        return Rejection(source.source_name, source.source_uri, raw.sha256, "extract",
+                         f"{source.source_uri}: changed while the run was reading it; run again",
+                         "changed_during_run")
+    return None
 
 
 def read_all(sources: list[Source], store: RawStore, max_bytes: int

@@ -118,7 +118,10 @@ def process_batch(raws: list[RawFile], raw_store: RawStore, cache_root: Path | N
     store = DocumentCache(cache_root) if cache_root else None
     batch = BatchResult()
     for raw in raws:
-        extract.snapshot(raw, raw_store)
+        changed = extract.snapshot(raw, raw_store)
+        if changed:
+            batch.rejections.append(changed)
+            continue
         key = cache_key(raw, version)
         result = store.get(key) if store else None
         if result is None:
