@@ -10,6 +10,7 @@ the same processes.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
@@ -18,6 +19,9 @@ from typing import Callable, TypeVar
 PRELOADED_MODULES = ["flows.stage"]  # imports everything per-document work needs
 
 Result = TypeVar("Result")
+# Without workers, calls run here one at a time: threads would only take turns holding the GIL,
+# and a batch's file writes would wait for it behind the other batch's Python.
+_HERE = threading.Lock()
 
 
 @cache
@@ -47,7 +51,8 @@ def submit(workers: int, function: Callable[..., Result], *args) -> Future:
     arguments and result travel pickled."""
     if workers <= 1:
         done: Future = Future()
-        done.set_result(function(*args))
+        with _HERE:
+            done.set_result(function(*args))
         return done
     try:
         future = _pool(workers).submit(function, *args)
