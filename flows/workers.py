@@ -33,11 +33,15 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def start(workers: int) -> None:
     """Start the worker processes now, in the background: the server's imports then overlap the
-    flow's reading of its sources instead of delaying the first batch."""
+    flow's reading of its sources instead of delaying the first batch (or the flow: starting the
+    first worker waits for them)."""
     if workers > 1:
-        pool = _pool(workers)
-        for _ in range(workers):
-            pool.submit(int)
+        threading.Thread(target=_start_processes, args=(_pool(workers), workers), daemon=True).start()
+
+
+def _start_processes(pool: ProcessPoolExecutor, workers: int) -> None:
+    for _ in range(workers):
+        pool.submit(int)
 
 
 def _forget_broken_pool(future: Future) -> None:
