@@ -115,13 +115,16 @@ def process_batch(raws: list[RawFile], raw_store: RawStore, cache_root: Path | N
                   version: str) -> BatchResult:
     """Per-document work for a batch — its bytes snapshotted in the raw store, then the rest —
     taking what the cache holds (no cache: do it all)."""
-    store = DocumentCache(cache_root) if cache_root else None
     batch = BatchResult()
-    for raw in raws:
+    snapshotted = []
+    for raw in raws:  # all at once: file writes between documents' work take longer
         changed = extract.snapshot(raw, raw_store)
         if changed:
             batch.rejections.append(changed)
-            continue
+        else:
+            snapshotted.append(raw)
+    store = DocumentCache(cache_root) if cache_root else None
+    for raw in snapshotted:
         key = cache_key(raw, version)
         result = store.get(key) if store else None
         if result is None:

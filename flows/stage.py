@@ -3,10 +3,10 @@
 Each batch of per-document work writes its rows as Parquet parts (write_parts), so rows never
 travel back through the flow. Staging then sorts every resource by its primary key in DuckDB —
 which spills to disk past its memory limit — and streams the sorted rows, a fixed number at a
-time, into data/<resource>.parquet; the CSV twin is written from the Parquet file's row groups,
-in pieces joined at the end. Peak memory does not grow with the corpus, and the chunks are the
-same on every run, so the files are byte-identical. With --workers N, the resources' files and
-a large CSV's pieces are written side by side in the worker processes.
+time, into data/<resource>.parquet and data/<resource>.csv. Peak memory does not grow with the
+corpus, and the chunks are the same on every run, so the files are byte-identical. With
+--workers N, the worker processes write the resources side by side, and each CSV from its
+Parquet file's row groups, in pieces joined at the end (the same bytes).
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import json
 import shutil
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,14 +106,37 @@ def _csv_cells(column: pa.ChunkedArray) -> list[str]:
     return pc.fill_null(column.cast(pa.string()), "").to_pylist()
 
 
-def write_parquet(name: str, parts: Path, rejections: list[dict], data: Path) -> int:
+def _csv_header(name: str) -> str:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerow(arrow_schema(name).names)
+    return text.getvalue()
+
+
+def _csv_rows(chunk: pa.Table) -> str:
+    """A chunk's rows as CSV (RFC 4180, Table Schema's lexical forms): one write (and one
+    encode) per chunk, not per row."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(
+        zip(*(_csv_cells(column) for column in chunk.columns)))
+    return text.getvalue()
+
+
+def write_parquet(name: str, parts: Path, rejections: list[dict], data: Path,
+                  with_csv: bool) -> int:
     """data/<name>.parquet (zstd), its rows sorted by primary key in DuckDB, in row groups of
-    CHUNK_ROWS rows; returns the number of row groups."""
-    with duckdb_connect(spill=parts / f"spill-{name}") as con, \
+    CHUNK_ROWS rows — and, `with_csv`, data/<name>.csv (UTF-8 with BOM) in the same pass;
+    returns the number of row groups."""
+    csv_file = open(data / f"{name}.csv", "w", encoding=CSV_ENCODING, newline="") if with_csv \
+        else nullcontext()
+    with csv_file as handle, duckdb_connect(spill=parts / f"spill-{name}") as con, \
             pq.ParquetWriter(data / f"{name}.parquet", arrow_schema(name), compression="zstd") as parquet:
+        if handle:
+            handle.write(_csv_header(name))
         groups = 0
         for chunk in sorted_rows(con, name, _rows(name, parts, rejections, data)):
             parquet.write_table(chunk, row_group_size=CHUNK_ROWS)
+            if handle:
+                handle.write(_csv_rows(chunk))
             groups += 1
     return groups
 
@@ -129,24 +153,18 @@ def _rows(name: str, parts: Path, rejections: list[dict], data: Path) -> pa.Tabl
 
 
 def write_csv_piece(name: str, data: Path, first: int, stop: int, piece: Path) -> None:
-    """Row groups first…stop-1 of data/<name>.parquet as CSV rows (RFC 4180, Table Schema's
-    lexical forms), without header or BOM: a piece of data/<name>.csv."""
+    """Row groups first…stop-1 of data/<name>.parquet as CSV rows, without header or BOM: a
+    piece of data/<name>.csv."""
     parquet = pq.ParquetFile(data / f"{name}.parquet")
     with open(piece, "w", encoding="utf-8", newline="") as handle:
         for group in range(first, stop):
-            chunk = parquet.read_row_group(group)
-            text = io.StringIO()  # one write (and one encode) per chunk, not per row
-            csv.writer(text, lineterminator="\r\n").writerows(
-                zip(*(_csv_cells(column) for column in chunk.columns)))
-            handle.write(text.getvalue())
+            handle.write(_csv_rows(parquet.read_row_group(group)))
 
 
 def join_csv(name: str, pieces: list[Path], data: Path) -> None:
     """data/<name>.csv: BOM and header row, then the pieces in order."""
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(arrow_schema(name).names)
     with open(data / f"{name}.csv", "wb") as handle:
-        handle.write(header.getvalue().encode(CSV_ENCODING))
+        handle.write(_csv_header(name).encode(CSV_ENCODING))
         for piece in pieces:
             with open(piece, "rb") as source:
                 shutil.copyfileobj(source, handle, 1 << 20)
@@ -154,17 +172,17 @@ def join_csv(name: str, pieces: list[Path], data: Path) -> None:
 
 def _write_data(parts: Path, rejections: list[dict], data: Path, workers: int,
                 jobs: list[Future]) -> dict[str, list[Path]]:
-    """Every resource's Parquet file, then its CSV in pieces, each piece started as soon as the
-    file is written; figures, the largest, first. Every job goes into `jobs`. Returns each CSV's
-    pieces, in order."""
+    """Every resource's Parquet file, figures (the largest) first. With one process, each CSV is
+    written in the same pass; with more, in pieces (jobs started as soon as the Parquet file is
+    written), returned in order for joining. Every job goes into `jobs`."""
     def parquet(name: str) -> Future:
         jobs.append(submit(workers, write_parquet, name, parts,
-                           rejections if name == "rejections" else [], data))
+                           rejections if name == "rejections" else [], data, workers <= 1))
         return jobs[-1]
 
-    pieces: dict[str, list[Path]] = {name: [] for name in resource_names()}
-    first_names = ["figures"] + [n for n in pieces if n not in ("figures", "figure_flags")]
-    pending = {parquet(name): name for name in first_names}
+    pieces: dict[str, list[Path]] = {}
+    first = ["figures"] + [n for n in resource_names() if n not in ("figures", "figure_flags")]
+    pending = {parquet(name): name for name in first}
     while pending:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for job in done:
@@ -172,10 +190,12 @@ def _write_data(parts: Path, rejections: list[dict], data: Path, workers: int,
             if name in FLAGS_NEED and not set(FLAGS_NEED) & set(pending.values()):
                 pending[parquet("figure_flags")] = "figure_flags"  # its inputs are written
             groups = job.result()
-            for first in range(0, groups, PIECE_GROUPS):
-                pieces[name].append(parts / "csv" / f"{name}-{first:06d}.csv")
-                jobs.append(submit(workers, write_csv_piece, name, data, first,
-                                   min(first + PIECE_GROUPS, groups), pieces[name][-1]))
+            if workers > 1:
+                starts = range(0, groups, PIECE_GROUPS)
+                pieces[name] = [parts / "csv" / f"{name}-{start:06d}.csv" for start in starts]
+                jobs += [submit(workers, write_csv_piece, name, data, start,
+                                min(start + PIECE_GROUPS, groups), piece)
+                         for start, piece in zip(starts, pieces[name])]
     return pieces
 
 

@@ -10,6 +10,7 @@ the same processes.
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import cache
@@ -18,6 +19,9 @@ from typing import Callable, TypeVar
 PRELOADED_MODULES = ["flows.stage"]  # imports everything per-document work needs
 
 Result = TypeVar("Result")
+# Without workers, calls run here one at a time: threads would only take turns holding the GIL,
+# and a batch's file writes would wait for it behind the other batch's Python.
+_HERE = threading.Lock()
 
 
 @cache
@@ -29,11 +33,15 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 def start(workers: int) -> None:
     """Start the worker processes now, in the background: the server's imports then overlap the
-    flow's reading of its sources instead of delaying the first batch."""
+    flow's reading of its sources instead of delaying the first batch (or the flow: starting the
+    first worker waits for them)."""
     if workers > 1:
-        pool = _pool(workers)
-        for _ in range(workers):
-            pool.submit(int)
+        threading.Thread(target=_start_processes, args=(_pool(workers), workers), daemon=True).start()
+
+
+def _start_processes(pool: ProcessPoolExecutor, workers: int) -> None:
+    for _ in range(workers):
+        pool.submit(int)
 
 
 def _forget_broken_pool(future: Future) -> None:
@@ -47,7 +55,8 @@ def submit(workers: int, function: Callable[..., Result], *args) -> Future:
     arguments and result travel pickled."""
     if workers <= 1:
         done: Future = Future()
-        done.set_result(function(*args))
+        with _HERE:
+            done.set_result(function(*args))
         return done
     try:
         future = _pool(workers).submit(function, *args)

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from conftest import process_folder, shared_path
-from flows import stage, validate
+from flows import stage
 from flows.incremental import BatchResult
 from flows.pipeline import configured
 
@@ -77,20 +77,19 @@ def test_a_dask_cluster_with_two_worker_processes_publishes_the_same_bytes(run_f
     assert digests(tmp_path / "serial") == digests(tmp_path / "dask")
 
 
-def test_csv_files_written_in_pieces_are_the_files_written_whole(tmp_path, monkeypatch):
-    documents, passages, figures, rejections = process_folder(shared_path("corpus/dev"))
-    batch = BatchResult(documents, passages, figures, [])
-    rows = [r.row() for r in rejections]
-
-    def staged(name: str) -> Path:
-        parts = tmp_path / name / "parts"
-        stage.write_parts(batch, parts, "batch")
-        return stage.stage_package(parts, rows, tmp_path / name / "staging")
-    whole = staged("whole")
-    monkeypatch.setattr(stage, "CHUNK_ROWS", 7)  # row groups of 7 rows, pieces of 2 row groups
-    monkeypatch.setattr(stage, "PIECE_GROUPS", 2)
-    in_pieces = staged("pieces")
-    assert len(figures) > 7 * 2 * 3  # several pieces
-    for csv_file in sorted((whole / "data").glob("*.csv")):
-        assert csv_file.read_bytes() == (in_pieces / "data" / csv_file.name).read_bytes()
-    assert validate.parquet_matches_csv_check(in_pieces)["valid"]
+def test_a_csv_joined_from_pieces_is_the_csv_written_whole(tmp_path, monkeypatch):
+    documents, passages, figures, _ = process_folder(shared_path("corpus/dev"))
+    parts, whole, in_pieces = tmp_path / "parts", tmp_path / "whole", tmp_path / "pieces"
+    stage.write_parts(BatchResult(documents, passages, figures, []), parts, "batch")
+    monkeypatch.setattr(stage, "CHUNK_ROWS", 7)  # row groups of 7 rows
+    for data in (whole, in_pieces):
+        data.mkdir()
+    groups = stage.write_parquet("figures", parts, [], whole, True)
+    assert stage.write_parquet("figures", parts, [], in_pieces, False) == groups > 6
+    starts = range(0, groups, 3)
+    pieces = [tmp_path / f"piece-{start}.csv" for start in starts]
+    for start, piece in zip(starts, pieces):
+        stage.write_csv_piece("figures", in_pieces, start, min(start + 3, groups), piece)
+    stage.join_csv("figures", pieces, in_pieces)
+    assert (in_pieces / "figures.csv").read_bytes() == (whole / "figures.csv").read_bytes()
+    assert (in_pieces / "figures.parquet").read_bytes() == (whole / "figures.parquet").read_bytes()
