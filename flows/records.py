@@ -21,7 +21,8 @@ class Source:
 
 @dataclass(frozen=True)
 class RawFile:
-    """A source's bytes, read, checked and kept in the raw store at `path`, not yet decoded."""
+    """A source's bytes, read and checked, not yet decoded; its batch keeps them in the raw store
+    at `path` (extract.snapshot) before decoding them from there."""
 
     source: Source
     sha256: str
