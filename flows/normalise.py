@@ -17,7 +17,7 @@ from functools import cache, cached_property, lru_cache
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
 from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
-from flows.rules import WordFinder, holds_any, longest_first, required_words, rule_table
+from flows.rules import WordFinder, holds_any, longest_first, required_words, rule_table, words_present
 
 SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"
@@ -79,12 +79,19 @@ def _compiled(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str]], ...]:
     return tuple((row, re.compile(row["pattern"])) for row in rule_table(table))
 
 
-def document_aliases(text: str) -> Aliases:
+@cache
+def _cue_rules(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str], frozenset[str]], ...]:
+    """A cue table's rows, patterns and the units each applies to (none listed: every unit)."""
+    return tuple((row, pattern, frozenset(row.get("units", "").split("|")) - {""})
+                 for row, pattern in _compiled(table))
+
+
+def document_aliases(text: str, present: frozenset[str]) -> Aliases:
     """The codelist's aliases plus the document's own abbreviations: 一般公共预算收入(以下简称
     财政收入) makes 财政收入 mean gpb_revenue in that document."""
     definitions = {}
     for row, pattern in _compiled("definitions"):
-        if not holds_any(required_words(row), text):
+        if not holds_any(required_words(row), present):
             continue
         for m in pattern.finditer(text):
             term = next((a for a in longest_first(list(base_aliases())) if m.group("term").endswith(a)), None)
@@ -107,10 +114,10 @@ def report_phase(passages: list[dict]) -> str | None:
 CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
 
 
-def _masked_subjects(text: str) -> str:
+def _masked_subjects(text: str, present: frozenset[str]) -> str:
     """Blank out phrases that name no subject (扣除留抵退税因素后, 按自然口径计算)."""
     for row, pattern in _compiled("subject_masks"):
-        if holds_any(required_words(row), text):
+        if holds_any(required_words(row), present):
             text = pattern.sub(lambda m: "\0" * len(m.group()), text)
     return text
 
@@ -155,8 +162,7 @@ class Cues:
             piece_starts.append(position)
             position += end - start + 1
         joined, items = "。".join(pieces), []
-        for index, (row, pattern) in enumerate(_compiled(table)):
-            units = frozenset(row.get("units", "").split("|"))
+        for index, (row, pattern, units) in enumerate(_cue_rules(table)):
             for m in pattern.finditer(joined):
                 piece = bisect.bisect_right(piece_starts, m.start()) - 1
                 shift = spans[piece][0] - piece_starts[piece]
@@ -170,7 +176,7 @@ class Cues:
         index = bisect.bisect_right(self.ends, start) - 1
         while index >= 0 and self.items[index][0] > after:
             _, _, cue_start, row, m, units = self.items[index]
-            if cue_start >= lead_start and (not unit or unit in units):
+            if cue_start >= lead_start and (not units or unit in units):
                 return Cue(row, cue_start, m)
             index -= 1
         return None
@@ -184,9 +190,10 @@ class DocumentContext:
     def __init__(self, document: dict, passages: list[dict]):
         self.text: str = document["text"]
         self.reference_year: int | None = document["reference_year"]
-        self.aliases = document_aliases(self.text)
+        self.present = words_present(self.text)  # which rules can apply at all
+        self.aliases = document_aliases(self.text, self.present)
         self.report_phase = report_phase(passages)
-        self.masked = _masked_subjects(self.text)  # non-subject phrases blanked
+        self.masked = _masked_subjects(self.text, self.present)  # non-subject phrases blanked
         self.clause_breaks = [m.start() for m in CLAUSE_BREAK.finditer(self.text)]
         self.sentence_breaks = [m.start() for m in SENTENCE_BREAK.finditer(self.text)]
         self.numbers = _document_numbers(self.text, [(p["char_start"], p["char_end"]) for p in passages])
@@ -266,7 +273,9 @@ class Measure(NamedTuple):
     cue_start: int | None
 
 
-DEFAULT_MEASURES = {"percent": "share", "percentage_point": "change"}  # else level
+UNCUED_MEASURES = {"percent": Measure("share", 1, None, None),  # a bare percentage is a share
+                   "percentage_point": Measure("change", 1, None, None)}
+LEVEL = Measure("level", 1, None, None)  # any other figure without a cue
 
 
 def measure_of(context: DocumentContext, match: Match, previous_end: int, lead_start: int) -> Measure:
@@ -277,7 +286,7 @@ def measure_of(context: DocumentContext, match: Match, previous_end: int, lead_s
     cue = context.measure_cues.last(lead_start, match.start, max(previous_end, lead_start) - 1,
                                     match.unit)
     if cue is None:
-        return Measure(DEFAULT_MEASURES.get(match.unit, "level"), 1, None, None)
+        return UNCUED_MEASURES.get(match.unit, LEVEL)
     row, cue_start, m = cue
     if row["sign"] == "direction":
         sign = -1 if m.group("direction").startswith(("低", "慢", "落后", "少")) else 1
@@ -315,10 +324,14 @@ def rank_of(scope: str) -> int | None:
 
 def _last_owner(owners: Words, first: int, last: int, limit: int, default: str | None) -> str | None:
     """The code of the last owner named starting in [first, last) and ending by limit."""
-    for _, end, owner in reversed(owners.starting_within(first, last)):
-        code = _scope_codes(default)[owner[6:]] if owner.startswith("scope:") else owner
-        if end <= limit and code:
-            return code
+    found, index = owners.found, bisect.bisect_left(owners.starts, last) - 1
+    while index >= 0 and found[index][0] >= first:
+        _, end, owner = found[index]
+        if end <= limit:
+            code = _scope_codes(default)[owner[6:]] if owner.startswith("scope:") else owner
+            if code:
+                return code
+        index -= 1
     return None
 
 
@@ -496,19 +509,24 @@ def _document_numbers(text: str, spans: list[tuple[int, int]]) -> list[Match]:
 def _passage_figures(document: dict, passage: dict, context: DocumentContext,
                      candidates: list, numbers: list[Match], next_number: int) -> tuple[list[dict], int]:
     """The passage's figures rows, and the index of the first number after the passage."""
-    offset = passage["char_start"]
+    offset, passage_end = passage["char_start"], passage["char_end"]
+    holds_figures = next_number < len(numbers) and numbers[next_number].start < passage_end
+    leads = passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS)
+    if not (holds_figures or leads) and context.section.period is not None:
+        return [], next_number  # nothing here can change a figure's attributes
     year = context.section.period.year if context.section.period else context.reference_year
-    periods = period_mentions(candidates, document["text"], passage["char_end"], year)
+    periods = period_mentions(candidates, document["text"], passage_end, year) if candidates else []
     if context.section.period is None and periods:
         context.section.period = periods[0].period  # the section's lead sentence sets its period
     state = PassageState(context.section.indicator)
     rows = []
-    while next_number < len(numbers) and numbers[next_number].start < passage["char_end"]:
+    while next_number < len(numbers) and numbers[next_number].start < passage_end:
         sentence_start, sentence_end = context.sentence_at(numbers[next_number].start, offset,
-                                                           passage["char_end"])
+                                                           passage_end)
         sentence = context.text[sentence_start:sentence_end]
         spread = respectively(sentence, context.aliases,
-                              document["region_code"] or passage["region_code"])
+                              document["region_code"] or passage["region_code"]) \
+            if "分别" in sentence else []
         listed_from = sentence_start + sentence.find("分别")
         listed = 0  # figures after 分别 so far: the n-th takes the n-th listed item
         quote = sentence.strip()
@@ -521,7 +539,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
                 listed += 1
             rows.append(_figure_row(document, passage, match, quote, sentence_start,
                                     item, context, state, periods))
-    if passage["kind"] == "heading" or passage["text"].endswith(LEAD_ENDINGS):
+    if leads:
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
         context.section = Section(
             periods[-1].period if periods else context.section.period,
@@ -537,7 +555,7 @@ def extract_figures(document: dict, passages: list[dict]) -> list[dict]:
     spans = [(p["char_start"], p["char_end"]) for p in passages]
     numbers, next_number = context.numbers, 0
     rows, article = [], None
-    for passage, candidates in zip(passages, period_candidates(text, spans)):
+    for passage, candidates in zip(passages, period_candidates(text, spans, context.present)):
         if passage["article_no"] != article:
             article, context.section = passage["article_no"], Section()
         found, next_number = _passage_figures(document, passage, context, candidates, numbers,

@@ -45,9 +45,19 @@ def _multipliers() -> dict[str, int]:
     return {r["word"]: int(r["factor"]) for r in rule_table("multipliers")}
 
 
+class UnitReading(NamedTuple):
+    unit: str
+    needs_multiplier: bool  # 市场主体 counts only in 万户市场主体
+    in_value_text: bool  # 个百分点 is part of the figure's text; a counted noun is not
+    rule: str
+
+
 @cache
-def _unit_rules() -> dict[str, dict[str, str]]:
-    return {r["word"]: r for r in rule_table("units")}
+def _unit_readings() -> dict[str, UnitReading | None]:
+    """Each unit word's reading, parsed once (None: a word that makes no figure)."""
+    return {r["word"]: UnitReading(r["unit"], r["needs_multiplier"] == "yes", r["in_value_text"] == "yes",
+                              f"{r['unit']}_arabic") if r["unit"] else None
+            for r in rule_table("units")}
 
 
 @cache
@@ -70,7 +80,7 @@ def _arabic_pattern() -> re.Pattern[str]:
     skips ahead to the next digit in one fast scan; the check on the character before the
     number comes right after that digit."""
     multipliers = _alternatives(list(_multipliers()))
-    units = _alternatives(list(_unit_rules()))
+    units = _alternatives(list(_unit_readings()))
     inside = "|".join(c for c, _ in _qualifier_cues("inside"))
     return re.compile(
         rf"(?P<number>[0-9](?<![{re.escape(NOT_BEFORE_NUMBER)}].)(?>{ARABIC_AFTER_FIRST_DIGIT}))"
@@ -138,22 +148,22 @@ def _signed(text: str, start: int) -> bool:
 def find_arabic(text: str) -> list[Match]:
     """Money, percents, percentage points and counts written with Arabic digits."""
     found = []
-    units, multipliers = _unit_rules(), _multipliers()
+    readings, multipliers = _unit_readings(), _multipliers()
     for m in _arabic_pattern().finditer(text):
         number, inside, multiplier, number2, multiplier2, inside2, word = m.groups()
         start, end = m.span()
         if word:
-            rule = units[word]
-            if not rule["unit"] or (rule["needs_multiplier"] == "yes" and not multiplier):
+            reading = readings[word]
+            if reading is None or (reading.needs_multiplier and not multiplier):
                 continue
-            unit = rule["unit"]
-            if rule["in_value_text"] != "yes":
-                end = m.start("unit")
+            unit, rule = reading.unit, reading.rule
+            if not reading.in_value_text:
+                end -= len(word)
         elif multiplier in BARE_MONEY_MULTIPLIERS and _bare_money_allowed(text, end):
-            unit = "CNY"
+            unit, rule = "CNY", "CNY_arabic"
         else:
             continue
-        numerator, denominator = _scaled(number, multipliers.get(multiplier or "", 1))
+        numerator, denominator = _scaled(number, multipliers[multiplier] if multiplier else 1)
         if number2:  # 405亿9,629万: add the second part over a common denominator
             numerator2, denominator2 = _scaled(number2, multipliers[multiplier2])
             numerator, denominator = (numerator * denominator2 + numerator2 * denominator,
@@ -162,7 +172,7 @@ def find_arabic(text: str) -> list[Match]:
         if _signed(text, start):
             start, value = start - 1, -value
         found.append(Match(start, end, value, unit, qualifier(text, start, end, inside or inside2),
-                           f"{unit}_arabic"))
+                           rule))
     return found
 
 

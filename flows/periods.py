@@ -74,10 +74,10 @@ def fenced(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _masked(text: str) -> str:
+def _masked(text: str, present: frozenset[str]) -> str:
     """The text with comparison phrases and dates blanked out (same length, so offsets hold)."""
     for kind, pattern, requires in _patterns():
-        if kind == "mask" and holds_any(requires, text):
+        if kind == "mask" and holds_any(requires, present):
             text = pattern.sub(lambda m: FENCE * len(m.group()), text)
     return text
 
@@ -85,14 +85,16 @@ def _masked(text: str) -> str:
 Candidate = tuple[int, int, str, re.Match[str]]
 
 
-def period_candidates(text: str, spans: list[tuple[int, int]]) -> list[list[Candidate]]:
+def period_candidates(text: str, spans: list[tuple[int, int]],
+                      present: frozenset[str]) -> list[list[Candidate]]:
     """Each span's period expressions, non-overlapping, the earlier rules winning where two
-    overlap; found in one scan of the document per rule."""
-    masked = _masked(fenced(text, spans))
+    overlap; found in one scan of the document per rule (of those whose required words the
+    text holds: `present`, from rules.words_present)."""
+    masked = _masked(fenced(text, spans), present)
     starts: list[int] = []  # the taken expressions, kept sorted and disjoint
     taken: list[Candidate] = []
     for kind, pattern, requires in _patterns():
-        if kind == "mask" or not holds_any(requires, masked):
+        if kind == "mask" or not holds_any(requires, present):
             continue
         for m in pattern.finditer(masked):
             index = bisect.bisect_left(starts, m.start())
@@ -105,8 +107,9 @@ def period_candidates(text: str, spans: list[tuple[int, int]]) -> list[list[Cand
             for start, end in spans]
 
 
-def _resolve(kind: str, m: re.Match[str], year: int, text: str, limit: int) -> Period | None:
-    groups = {k: v for k, v in m.groupdict().items() if v}
+def _resolve(kind: str, m: re.Match[str], groups: dict[str, str], year: int, text: str,
+             limit: int) -> Period | None:
+    """The period an expression names (its non-empty groups given), in the year in force."""
     year = int(groups.get("year") or groups.get("year2") or year)
     if kind == "year":
         return _months(year, 1, 12)
@@ -149,10 +152,11 @@ def period_mentions(candidates: list[Candidate], text: str, limit: int,
     expressions after it."""
     mentions = []
     for start, end, kind, m in candidates:
-        explicit = m.groupdict().get("year")
+        groups = {k: v for k, v in m.groupdict().items() if v}
+        explicit = groups.get("year")
         if year is None and not explicit and kind not in ("year", "year_range"):
             continue
-        period = _resolve(kind, m, year or 0, text, limit)
+        period = _resolve(kind, m, groups, year or 0, text, limit)
         if period is None:
             continue
         mentions.append(PeriodMention(start, end, period))

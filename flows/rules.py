@@ -23,8 +23,26 @@ def required_words(row: dict[str, str]) -> tuple[str, ...]:
     return tuple(row["requires"].split("|"))
 
 
-def holds_any(words: tuple[str, ...], text: str) -> bool:
-    return any(word in text for word in words)
+@cache
+def _required_word_finder() -> ahocorasick_rs.AhoCorasick:
+    """Every word that any rule table's `requires` column names."""
+    words = set()
+    for path in sorted(RULES_DIR.glob("*.csv")):
+        for row in rule_table(path.stem):
+            if row.get("requires"):
+                words.update(required_words(row))
+    return ahocorasick_rs.AhoCorasick(sorted(words))
+
+
+def words_present(text: str) -> frozenset[str]:
+    """The rules' required words that a text holds, found in one pass (overlapping matches, so
+    that no word hides inside another): the rules then need only set tests."""
+    return frozenset(_required_word_finder().find_matches_as_strings(text, overlapping=True))
+
+
+def holds_any(words: tuple[str, ...], present: frozenset[str]) -> bool:
+    """Whether a text holds one of the words, given its words_present."""
+    return not present.isdisjoint(words)
 
 
 def longest_first(words: list[str]) -> list[str]:
