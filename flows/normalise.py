@@ -127,8 +127,7 @@ class Words:
 
     def __init__(self, found: list[tuple[int, int, str]]):
         self.found = found
-        self.starts = [f[0] for f in found]
-        self.ends = [f[1] for f in found]
+        self.starts, self.ends, _ = map(list, zip(*found)) if found else ([], [], [])
 
     def last_within(self, start: int, end: int) -> str | None:
         """The last word lying within [start, end)."""
@@ -139,9 +138,6 @@ class Words:
         """The first word lying within [start, end)."""
         index = bisect.bisect_left(self.starts, start)
         return self.found[index][2] if index < len(self.found) and self.ends[index] <= end else None
-
-    def starting_within(self, start: int, end: int) -> list[tuple[int, int, str]]:
-        return self.found[bisect.bisect_left(self.starts, start):bisect.bisect_left(self.starts, end)]
 
 
 class Cue(NamedTuple):
@@ -198,6 +194,7 @@ class DocumentContext:
         self.sentence_breaks = [m.start() for m in SENTENCE_BREAK.finditer(self.text)]
         self.numbers = _document_numbers(self.text, [(p["char_start"], p["char_end"]) for p in passages])
         self.section = Section()
+        self.id_hash = hashlib.sha256(f"{document['document_id']}:".encode())  # see figure_id
         self._owners: dict[str | None, Words] = {}
 
     def clause_start(self, position: int) -> int:
@@ -413,8 +410,12 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure,
     return (codes[found], found) if found else None
 
 
-def figure_id(document_id: str, start: int, end: int) -> str:
-    return hashlib.sha256(f"{document_id}:{start}:{end}".encode()).hexdigest()[:16]
+def figure_id(document_hash: "hashlib._Hash", start: int, end: int) -> str:
+    """sha256 of "document_id:start:end", from a hash already fed "document_id:" (copying it is
+    cheaper than hashing the id again for each figure)."""
+    digest = document_hash.copy()
+    digest.update(b"%d:%d" % (start, end))
+    return digest.hexdigest()[:16]
 
 
 # --- the document ----------------------------------------------------------------------------
@@ -451,8 +452,9 @@ def _figure_measure(context: DocumentContext, match: Match, sentence_start: int,
 def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentence_start: int,
                 item: ListedItem | None, context: DocumentContext, state: PassageState,
                 periods) -> dict:
-    text = context.text
-    clause_start = context.clause_start(match.start)
+    text, breaks = context.text, context.clause_breaks
+    index = bisect.bisect_left(breaks, match.start)
+    clause_start = breaks[index - 1] + 1 if index else 0
     measure = _figure_measure(context, match, sentence_start, clause_start, state)
     found = (item.indicator if item else None) \
         or indicator_of(context, match, measure, sentence_start)
@@ -474,7 +476,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     state.last = (match.end, measure, match.unit)
     state.measures[match.unit] = measure
     return {
-        "figure_id": figure_id(document["document_id"], match.start, match.end),
+        "figure_id": figure_id(context.id_hash, match.start, match.end),
         "document_id": document["document_id"],
         "page": passage["page"],
         "char_start": match.start,
@@ -489,7 +491,8 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
         "region_code": owner,
         "period_start": period.start if period else None,
         "period_end": period.end if period else None,
-        "benchmark_region_code": benchmark_of(measure.benchmark_words, owner),
+        "benchmark_region_code": benchmark_of(measure.benchmark_words, owner)
+        if measure.benchmark_words else None,
         "rank_of": rank_of(match.scope) if match.unit == "rank" else None,
         "phase": phase,
         "quote": quote,

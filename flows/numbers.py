@@ -241,9 +241,11 @@ def find_ranks(text: str) -> list[Match]:
 def find_figures(text: str) -> list[Match]:
     """Every figure in a sentence, in reading order, overlaps resolved in favour of the earlier
     and longer match."""
+    arabic, others = find_arabic(text), find_chinese(text) + find_ranks(text)
+    if not others:
+        return arabic  # one regex's matches: already in order and apart
     chosen: list[Match] = []
-    for match in sorted(find_arabic(text) + find_chinese(text) + find_ranks(text),
-                        key=lambda m: (m.start, -(m.end - m.start))):
+    for match in sorted(arabic + others, key=lambda m: (m.start, -(m.end - m.start))):
         if not chosen or match.start >= chosen[-1].end:
             chosen.append(match)
     return chosen

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import cn2an
 
@@ -31,8 +32,7 @@ class Period:
         return self.end.year
 
 
-@dataclass(frozen=True)
-class PeriodMention:
+class PeriodMention(NamedTuple):  # a tuple: one per expression, cheap to build
     start: int
     end: int
     period: Period
