@@ -86,6 +86,11 @@ def _cue_rules(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str], froze
                  for row, pattern in _compiled(table))
 
 
+@cache
+def _longest_aliases_first() -> list[str]:
+    return longest_first(list(base_aliases()))
+
+
 def document_aliases(text: str, present: frozenset[str]) -> Aliases:
     """The codelist's aliases plus the document's own abbreviations: 一般公共预算收入(以下简称
     财政收入) makes 财政收入 mean gpb_revenue in that document."""
@@ -94,7 +99,7 @@ def document_aliases(text: str, present: frozenset[str]) -> Aliases:
         if not holds_any(required_words(row), present):
             continue
         for m in pattern.finditer(text):
-            term = next((a for a in longest_first(list(base_aliases())) if m.group("term").endswith(a)), None)
+            term = next((a for a in _longest_aliases_first() if m.group("term").endswith(a)), None)
             if term:
                 definitions[m.group("alias")] = base_aliases()[term]
     return compile_aliases(tuple(sorted(definitions.items())))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import csv
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -74,6 +74,11 @@ def _mention_finder() -> WordFinder:
     return WordFinder(list(names))
 
 
+@lru_cache(maxsize=8192)
+def _mentioned_region(name: str, within: str | None) -> str | None:
+    return choose_region(resolve_region(name), within)
+
+
 @cache
 def _place_suffixes() -> tuple[str, ...]:
     return tuple(r["suffix"] for r in rule_table("place_suffixes"))
@@ -86,7 +91,7 @@ def region_mentions(text: str, within: str | None = None) -> list[tuple[int, int
     for start, end, _ in _mention_finder().find(text):
         if text.startswith(_place_suffixes(), end):
             continue
-        code = choose_region(resolve_region(text[start:end]), within)
+        code = _mentioned_region(text[start:end], within)
         if code:
             found.append((start, end, code))
     return found
