@@ -457,51 +457,50 @@ def _figure_measure(context: DocumentContext, match: Match, sentence_start: int,
 def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentence_start: int,
                 item: ListedItem | None, context: DocumentContext, state: PassageState,
                 periods) -> dict:
+    start, end, value, unit, qualifier, rule, scope = match
     text, breaks = context.text, context.clause_breaks
-    index = bisect.bisect_left(breaks, match.start)
+    index = bisect.bisect_left(breaks, start)
     clause_start = breaks[index - 1] + 1 if index else 0
     measure = _figure_measure(context, match, sentence_start, clause_start, state)
+    name, sign, benchmark_words, cue_start = measure
     found = (item.indicator if item else None) \
         or indicator_of(context, match, measure, sentence_start)
-    if found is None and match.unit != "count" \
-            and not NAMED_SUBJECT.search(text, clause_start, match.start):
+    if found is None and unit != "count" and not NAMED_SUBJECT.search(text, clause_start, start):
         found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
-    if found and match.unit != "count":
+    if found and unit != "count":
         state.indicator = found
     indicator, subject = found if found else (None, None)
-    limit = measure.cue_start if measure.cue_start is not None and measure.name in ("gap", "rank") \
-        else match.start
+    limit = cue_start if cue_start is not None and name in ("gap", "rank") else start
     region = passage["region_code"]
     owner = (item.region if item else None) or owner_region(
         context, sentence_start, clause_start, limit, region, document["region_code"] or region)
-    period = period_before(periods, match.start) or context.section.period
-    phase = phase_of(context, match, measure.name, indicator, clause_start)
+    period = period_before(periods, start) or context.section.period
+    phase = phase_of(context, match, name, indicator, clause_start)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
-    state.last = (match.end, measure, match.unit)
-    state.measures[match.unit] = measure
+    state.last = (end, measure, unit)
+    state.measures[unit] = measure
     return {
-        "figure_id": figure_id(context.id_hash, match.start, match.end),
+        "figure_id": figure_id(context.id_hash, start, end),
         "document_id": document["document_id"],
         "page": passage["page"],
-        "char_start": match.start,
-        "char_end": match.end,
-        "value_text": text[match.start:match.end],
-        "value": measure.sign * match.value if match.value else match.value,
-        "unit": match.unit,
-        "measure": measure.name,
-        "qualifier": match.qualifier,
+        "char_start": start,
+        "char_end": end,
+        "value_text": text[start:end],
+        "value": sign * value if value else value,
+        "unit": unit,
+        "measure": name,
+        "qualifier": qualifier,
         "indicator": indicator,
         "subject": subject,
         "region_code": owner,
         "period_start": period.start if period else None,
         "period_end": period.end if period else None,
-        "benchmark_region_code": benchmark_of(measure.benchmark_words, owner)
-        if measure.benchmark_words else None,
-        "rank_of": rank_of(match.scope) if match.unit == "rank" else None,
+        "benchmark_region_code": benchmark_of(benchmark_words, owner) if benchmark_words else None,
+        "rank_of": rank_of(scope) if unit == "rank" else None,
         "phase": phase,
         "quote": quote,
-        "rule": match.rule,
+        "rule": rule,
     }
 
 
