@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from functools import cache, cached_property, lru_cache
 
-from flows.codelists import NATION_CODE, read_codelist, region_mentions
+from flows.codelists import NATION_CODE, read_codelist, region_mentions, region_names
 from flows.numbers import Match, find_figures
 from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
-from flows.rules import WordFinder, holds_any, longest_first, required_words, rule_table, words_present
+from flows.rules import WordFinder, WordSets, holds_any, longest_first, required_words, rule_table, words_present
 
 SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"
@@ -58,20 +58,20 @@ def base_aliases() -> dict[str, str]:
 @dataclass(frozen=True)
 class Aliases:
     """A document's indicator aliases, compiled once: counts take counting indicators only,
-    amounts and rates the others."""
+    amounts and rates the others. `words` finds them all, and the region names, in one pass."""
 
     codes: dict[str, str]
     every: WordFinder
-    counting: WordFinder
-    other: WordFinder
+    words: WordSets  # "every", "counting" and "other" aliases; "regions"
 
 
 @lru_cache(maxsize=64)  # bounded: a large corpus may define many abbreviations
 def compile_aliases(definitions: tuple[tuple[str, str], ...] = ()) -> Aliases:
     codes = {**base_aliases(), **dict(definitions)}
     counting = [a for a, c in codes.items() if _indicator_groups().get(c) in COUNT_GROUPS]
-    return Aliases(codes, WordFinder(list(codes)), WordFinder(counting),
-                   WordFinder([a for a in codes if a not in set(counting)]))
+    other = [a for a in codes if a not in set(counting)]
+    return Aliases(codes, WordFinder(list(codes)), WordSets(
+        {"every": list(codes), "counting": counting, "other": other, "regions": region_names()}))
 
 
 @cache
@@ -240,18 +240,23 @@ class DocumentContext:
         return Cues("phases", self.text, self.figure_clauses)
 
     @cached_property
+    def words(self) -> dict[str, list[tuple[int, int, str]]]:
+        """Aliases and region names in the masked text (Aliases.words)."""
+        return self.aliases.words.find(self.masked)
+
+    @cached_property
     def every_alias(self) -> Words:
-        return Words(self.aliases.every.find(self.masked))
+        return Words(self.words["every"])
 
     @cached_property
     def counting_alias(self) -> Words:
         """Aliases of counting indicators: what a count counts."""
-        return Words(self.aliases.counting.find(self.masked))
+        return Words(self.words["counting"])
 
     @cached_property
     def other_alias(self) -> Words:
         """Aliases of the other indicators: what an amount or a rate measures."""
-        return Words(self.aliases.other.find(self.masked))
+        return Words(self.words["other"])
 
     def owners(self, within: str | None) -> Words:
         """Every owner the text names — scope words (全国, 全省) as "scope:" + their rule's
@@ -260,7 +265,7 @@ class DocumentContext:
             text = self.masked
             found = [(m.start(), m.end(), "scope:" + row["owner"])
                      for row in rule_table("owners") for m in re.finditer(row["word"], text)]
-            found += region_mentions(text, within)
+            found += region_mentions(text, within, self.words["regions"])
             self._owners[within] = Words(sorted(
                 f for f in found if not text[max(0, f[0] - 2):f[0]].endswith(OWNER_BLOCKERS)))
         return self._owners[within]

@@ -275,3 +275,20 @@ def test_word_finder_takes_the_longest_word_leftmost():
     assert WordFinder(["财政", "财政收入", "收入", "入"]).find("财政收入和收入") == [
         (0, 4, "财政收入"), (5, 7, "收入")]
     assert WordFinder([]).find("财政收入") == []
+
+
+def test_word_sets_find_each_vocabulary_as_its_own_automaton_would():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from flows.rules import WordFinder, WordSets
+
+    words = st.lists(st.text(alphabet="财政收入支出", min_size=1, max_size=4), max_size=8)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.sampled_from("abc"), words, min_size=1),
+           st.text(alphabet="财政收入支出，", max_size=40))
+    def check(vocabularies, text):
+        found = WordSets(vocabularies).find(text)
+        assert found == {name: WordFinder(v).find(text) for name, v in vocabularies.items()}
+
+    check()
