@@ -83,8 +83,8 @@ def stage_step(parts: Path, rejections: list[Rejection], staging: Path, local_wo
 
 
 @step("validate")
-def validate_step(staging: Path, input_uris: list[str], parallel: bool) -> dict:
-    report = validate.validate_package(staging, input_uris, parallel)
+def validate_step(staging: Path, input_uris: list[str], local_workers: int) -> dict:
+    report = validate.validate_package(staging, input_uris, local_workers)
     create_markdown_artifact(validate.markdown_report(report), key="validation-report",
                              description="cnfiscal validation report")
     return report
@@ -149,7 +149,7 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
             # Validation and loading read the same staged files: run them side by side.
             validation = validate_step.submit(
                 staging, [s.source_uri for s in found] + [r.source_uri for r in refused],
-                local_workers > 1)
+                local_workers)
             loading = load_step.submit(staging)
             for future in (validation, loading):
                 future.wait()

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from frictionless import FrictionlessException, Package, Report, Resource
 from flows.metadata import arrow_schema, duckdb_connect, duckdb_enum_ddl, resource_names, table_schema, views
 from flows.records import PipelineError
 from flows.rules import rule_table
+from flows.workers import submit
 
 REPORT_NAME = "validation-report.json"
 MARKDOWN_REPORT_NAME = "validation-report.md"
@@ -380,18 +381,32 @@ def failure_summary(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _sql_checks(package_dir: Path, input_uris: list[str] | None
+                ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The structural checks and, when they pass, the quality summary."""
+    checks = structural_checks(package_dir, input_uris)
+    return checks, quality_summary(package_dir) if all(c["valid"] for c in checks) else None
+
+
 def validate_package(package_dir: Path, input_uris: list[str] | None,
-                     parallel: bool = False) -> dict[str, Any]:
+                     workers: int = 1) -> dict[str, Any]:
     """Validate a package folder, write its JSON and Markdown reports, raise if anything failed.
-    `input_uris` are the run's inputs; None when re-validating a published package. `parallel`
-    runs Frictionless over the resources in parallel processes."""
-    frictionless = frictionless_report(package_dir, parallel)
-    # Files that fail their hash or cannot be parsed are not worth reading further.
-    checks = structural_checks(package_dir, input_uris) if frictionless["valid"] else []
+    `input_uris` are the run's inputs; None when re-validating a published package. With
+    `workers` > 1, Frictionless checks the resources in parallel processes while one of the local
+    worker processes runs the SQL checks, which would otherwise wait for it."""
+    beside = submit(workers, _sql_checks, package_dir, input_uris) if workers > 1 else None
+    try:
+        frictionless = frictionless_report(package_dir, workers > 1)
+    finally:
+        if beside:
+            wait([beside])
+    checks, summary = [], None  # files that fail their hash or cannot be parsed: no further
+    if frictionless["valid"]:  # (beside, they may have failed on such a file: not reported)
+        checks, summary = beside.result() if beside else _sql_checks(package_dir, input_uris)
     report = {"valid": frictionless["valid"] and all(c["valid"] for c in checks),
               "checks": checks, "frictionless": frictionless}
     if report["valid"]:
-        report["summary"] = quality_summary(package_dir)
+        report["summary"] = summary
     if input_uris is not None:  # a run writes its reports; re-validation only reads
         (package_dir / REPORT_NAME).write_text(
             json.dumps(report, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n",

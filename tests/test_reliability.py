@@ -101,12 +101,13 @@ def test_a_write_error_is_reported_and_publishes_nothing(tmp_path, run_flow):
     (lambda p: p.write_bytes(p.read_bytes().replace(b"CNY", b"USD", 1)), "data/figures.csv"),
     (lambda p: p.write_bytes(p.read_bytes()[:-100]), "data/figures.parquet"),
 ])
-def test_validate_names_a_tampered_or_truncated_file(published, tmp_path, damage, named):
+@pytest.mark.parametrize("workers", [1, 2])  # 2: the SQL checks run beside Frictionless
+def test_validate_names_a_tampered_or_truncated_file(published, tmp_path, damage, named, workers):
     copy = tmp_path / "copy"
     shutil.copytree(published.resolve(), copy)
     damage(copy / named)
     with pytest.raises(PipelineError) as failure:
-        validate_package(copy, None)
+        validate_package(copy, None, workers)
     assert named in str(failure.value) and "hash" in str(failure.value)
     result = subprocess.run([CNFISCAL, "validate", str(copy)], capture_output=True, text=True)
     assert result.returncode == 1 and named in result.stderr
