@@ -47,7 +47,7 @@ def manifest_path(row: dict[str, str]) -> str:
     return posixpath.normpath(row["path"].replace("\\", "/"))
 
 
-def _manifest_source(row: dict[str, str], base: Path) -> Source | Rejection:
+def _manifest_source(row: dict[str, str], base: Path, resolved_base: Path) -> Source | Rejection:
     if "url" in row:
         url = row["url"]
         scheme = urlsplit(url).scheme.lower()
@@ -58,7 +58,7 @@ def _manifest_source(row: dict[str, str], base: Path) -> Source | Rejection:
         return Source(url_name(url), url, None, row, url=url)
     uri = manifest_path(row)
     path = (base / uri).resolve()
-    if not path.is_relative_to(base.resolve()):
+    if not path.is_relative_to(resolved_base):
         return Rejection(Path(uri).name, uri, None, "extract",
                          f"{uri}: the manifest path leads outside the manifest's folder "
                          f"{base}", "path_escapes_manifest")
@@ -70,9 +70,10 @@ def _sources_in_folder(folder: Path, manifest: Path | None) -> list[Source | Rej
     manifest = manifest or (folder / MANIFEST_NAME if (folder / MANIFEST_NAME).is_file() else None)
     base = manifest.parent if manifest else folder
     found: dict[str, Source | Rejection] = {}
+    resolved_base = base.resolve()  # once, not per row: 20,000 rows took a second
     for row in read_manifest(manifest) if manifest else []:
         uri = row.get("url") or manifest_path(row)
-        found.setdefault(uri, _manifest_source(row, base))
+        found.setdefault(uri, _manifest_source(row, base, resolved_base))
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.suffix.lower() in MEDIA_TYPES:
             uri = path.relative_to(base).as_posix()
