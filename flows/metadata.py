@@ -26,10 +26,11 @@ ARROW_TYPES = {
 DUCKDB_MEMORY_LIMIT = "256MB"  # past this, DuckDB sorts and joins on disk: memory stays flat
 
 
-def duckdb_connect(database: str = ":memory:", spill: Path | None = None) -> duckdb.DuckDBPyConnection:
+def duckdb_connect(database: str = ":memory:", spill: Path | None = None,
+                   read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection held to DUCKDB_MEMORY_LIMIT, spilling to `spill` (or DuckDB's default
     folder next to the database)."""
-    con = duckdb.connect(database)
+    con = duckdb.connect(database, read_only=read_only)
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
     if spill:
         con.execute(f"SET temp_directory = {sql_literal(str(spill))}")

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from html import escape
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from flows.dictionary import (DICTIONARY_NAME, constraint_text, data_dictionary, indicator_groups,
                               key_text)
+from flows.metadata import duckdb_connect
 from flows.publish import DUCKDB_NAME
 from flows.validate import MARKDOWN_REPORT_NAME, REPORT_NAME
 
@@ -91,8 +91,10 @@ def downloads(package: Path, descriptor: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def page_facts(package: Path) -> dict[str, Any]:
-    """What the page shows about the data, queried from the package's DuckDB file (read-only)."""
-    with duckdb.connect(str(package / DUCKDB_NAME), read_only=True) as con:
+    """What the page shows about the data, queried from the package's DuckDB file (read-only,
+    held to DuckDB's memory limit like the other steps, spilling outside the package)."""
+    with tempfile.TemporaryDirectory() as spill, \
+            duckdb_connect(str(package / DUCKDB_NAME), Path(spill), read_only=True) as con:
         counts = dict(zip(
             ["documents", "figures", "rejections", "regions", "indicators", "regions_listed",
              "indicators_listed"],
