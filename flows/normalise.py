@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from functools import cache, cached_property, lru_cache
 
-from flows.codelists import NATION_CODE, read_codelist, region_mentions, region_names
+from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
 from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
 from flows.rules import WordFinder, WordSets, holds_any, longest_first, required_words, rule_table, words_present
@@ -58,11 +58,11 @@ def base_aliases() -> dict[str, str]:
 @dataclass(frozen=True)
 class Aliases:
     """A document's indicator aliases, compiled once: counts take counting indicators only,
-    amounts and rates the others. `words` finds them all, and the region names, in one pass."""
+    amounts and rates the others. `words` finds the three sets in one pass."""
 
     codes: dict[str, str]
     every: WordFinder
-    words: WordSets  # "every", "counting" and "other" aliases; "regions"
+    words: WordSets  # "every", "counting" and "other" aliases
 
 
 @lru_cache(maxsize=64)  # bounded: a large corpus may define many abbreviations
@@ -70,8 +70,8 @@ def compile_aliases(definitions: tuple[tuple[str, str], ...] = ()) -> Aliases:
     codes = {**base_aliases(), **dict(definitions)}
     counting = [a for a, c in codes.items() if _indicator_groups().get(c) in COUNT_GROUPS]
     other = [a for a in codes if a not in set(counting)]
-    return Aliases(codes, WordFinder(list(codes)), WordSets(
-        {"every": list(codes), "counting": counting, "other": other, "regions": region_names()}))
+    return Aliases(codes, WordFinder(list(codes)),
+                   WordSets({"every": list(codes), "counting": counting, "other": other}))
 
 
 @cache
@@ -241,7 +241,7 @@ class DocumentContext:
 
     @cached_property
     def words(self) -> dict[str, list[tuple[int, int, str]]]:
-        """Aliases and region names in the masked text (Aliases.words)."""
+        """Aliases of each set in the masked text (Aliases.words)."""
         return self.aliases.words.find(self.masked)
 
     @cached_property
@@ -265,7 +265,7 @@ class DocumentContext:
             text = self.masked
             found = [(m.start(), m.end(), "scope:" + row["owner"])
                      for row in rule_table("owners") for m in re.finditer(row["word"], text)]
-            found += region_mentions(text, within, self.words["regions"])
+            found += region_mentions(text, within)
             self._owners[within] = Words(sorted(
                 f for f in found if not text[max(0, f[0] - 2):f[0]].endswith(OWNER_BLOCKERS)))
         return self._owners[within]

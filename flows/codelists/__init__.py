@@ -61,7 +61,7 @@ def choose_region(codes: list[str], within: str | None = None) -> str | None:
 
 
 @cache
-def region_names() -> list[str]:
+def _mention_finder() -> WordFinder:
     """Names a text may mention a region by: full names at every level, and short names of
     provinces and prefectures (county short names are too often ordinary words)."""
     names = set()
@@ -71,12 +71,7 @@ def region_names() -> list[str]:
         names.add(row["name"])
         if row["level"] in ("province", "prefecture") and len(row["short_name"]) >= 2:
             names.add(row["short_name"])
-    return sorted(names)
-
-
-@cache
-def _mention_finder() -> WordFinder:
-    return WordFinder(region_names())
+    return WordFinder(list(names))
 
 
 @lru_cache(maxsize=8192)
@@ -89,13 +84,11 @@ def _place_suffixes() -> tuple[str, ...]:
     return tuple(r["suffix"] for r in rule_table("place_suffixes"))
 
 
-def region_mentions(text: str, within: str | None = None,
-                    names: list[tuple[int, int, str]] | None = None) -> list[tuple[int, int, str]]:
-    """(start, end, code) of every unambiguous region name in the text (or of the `names`
-    already found in it); names that are part of a street's or a station's name (安顺路) are not
-    mentions of the region."""
+def region_mentions(text: str, within: str | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, code) of every unambiguous region name in the text; names that are part of
+    a street's or a station's name (安顺路) are not mentions of the region."""
     found = []
-    for start, end, _ in _mention_finder().find(text) if names is None else names:
+    for start, end, _ in _mention_finder().find(text):
         if text.startswith(_place_suffixes(), end):
             continue
         code = _mentioned_region(text[start:end], within)
