@@ -139,10 +139,9 @@ def run_pipeline(inputs: list[str], out: str, manifest: str | None = None,
         staging, parts = publish.new_staging_dir(out_dir), publish.new_staging_dir(out_dir)
         try:
             batches = [raws[i:i + batch_size] for i in range(0, len(raws), batch_size)]
-            # quote(): Prefect need not walk each batch's file records looking for futures.
-            submitted = [process_step.submit(quote(b), store, cache_dir, version, parts, f"{n:06d}",
-                                             local_workers) for n, b in enumerate(batches)]
-            results = [f.result() for f in submitted]
+            results = [f.result() for f in [process_step.submit(b, store, cache_dir, version, parts,
+                                                                f"{n:06d}", local_workers)
+                                            for n, b in enumerate(batches)]]
             rejections = (refused + fetch_rejections + read_rejections
                           + [x for r in results for x in r.rejections])
             stage_step(parts, quote(rejections), staging, local_workers)
