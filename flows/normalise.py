@@ -17,7 +17,8 @@ from functools import cache, cached_property, lru_cache
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
 from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
-from flows.rules import WordFinder, WordSets, holds_any, longest_first, required_words, rule_table, words_present
+from flows.rules import (WordFinder, WordSets, holds_any, longest_first, required_words, rule_table,
+                         words_present)
 
 SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
 CLAUSE_BREAKS = "，,；;：:。！？!?\n"

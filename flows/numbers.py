@@ -55,9 +55,9 @@ class UnitReading(NamedTuple):
 @cache
 def _unit_readings() -> dict[str, UnitReading | None]:
     """Each unit word's reading, parsed once (None: a word that makes no figure)."""
-    return {r["word"]: UnitReading(r["unit"], r["needs_multiplier"] == "yes", r["in_value_text"] == "yes",
-                              f"{r['unit']}_arabic") if r["unit"] else None
-            for r in rule_table("units")}
+    return {r["word"]: UnitReading(r["unit"], r["needs_multiplier"] == "yes",
+                                   r["in_value_text"] == "yes", f"{r['unit']}_arabic")
+            if r["unit"] else None for r in rule_table("units")}
 
 
 @cache
