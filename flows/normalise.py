@@ -435,11 +435,23 @@ LIST_SEPARATOR = re.compile(r"[\s、和及与,，]*")
 NAMED_SUBJECT = re.compile(r"收入|支出|税|资金|债|补助|投入")  # a clause naming its own subject
 
 
+@cache
+def _generic_subjects() -> tuple[tuple[str, str], ...]:
+    return tuple((r["word"], r["group"]) for r in rule_table("generic_subjects"))
+
+
+def generic_subject(text: str, clause_start: int) -> str | None:
+    """The indicator group a clause opening with a bare 收入 or 支出 refers back to."""
+    return next((group for word, group in _generic_subjects() if text.startswith(word, clause_start)),
+                None)
+
+
 @dataclass
 class PassageState:
     """What earlier figures of the passage leave for later ones."""
 
     indicator: tuple[str, str] | None
+    by_group: dict[str, tuple[str, str]] = field(default_factory=dict)  # last indicator per group
     measures: dict[str, Measure] = field(default_factory=dict)  # last measure per unit
     last: tuple[int, Measure, str] | None = None  # the previous figure's end, measure and unit
 
@@ -471,10 +483,14 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     name, sign, benchmark_words, cue_start = measure
     found = (item.indicator if item else None) \
         or indicator_of(context, match, measure, sentence_start)
-    if found is None and unit != "count" and not NAMED_SUBJECT.search(text, clause_start, start):
-        found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
+    if found is None and unit != "count":
+        group = generic_subject(text, clause_start)
+        if group:
+            found = state.by_group.get(group)  # 收入增幅…: the passage's last revenue indicator
+        elif not NAMED_SUBJECT.search(text, clause_start, start):
+            found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
     if found and unit != "count":
-        state.indicator = found
+        state.indicator = state.by_group[_indicator_groups().get(found[0])] = found
     indicator, subject = found if found else (None, None)
     limit = cue_start if cue_start is not None and name in ("gap", "rank") else start
     region = passage["region_code"]
@@ -531,7 +547,8 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
     periods = period_mentions(candidates, document["text"], passage_end, year) if candidates else []
     if context.section.period is None and periods:
         context.section.period = periods[0].period  # the section's lead sentence sets its period
-    state = PassageState(context.section.indicator)
+    carried = context.section.indicator
+    state = PassageState(carried, {_indicator_groups().get(carried[0]): carried} if carried else {})
     rows = []
     while next_number < len(numbers) and numbers[next_number].start < passage_end:
         sentence_start, sentence_end = context.sentence_at(numbers[next_number].start, offset,

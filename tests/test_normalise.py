@@ -292,3 +292,23 @@ def test_word_sets_find_each_vocabulary_as_its_own_automaton_would():
         assert found == {name: WordFinder(v).find(text) for name, v in vocabularies.items()}
 
     check()
+
+
+def test_a_clause_opening_with_a_bare_revenue_or_expenditure_word_takes_the_passage_s_last_of_that_kind():
+    rows = figures("全县一般公共预算收入完成12亿元，一般公共预算支出完成30亿元。"
+                   "收入增幅居全市第2位；支出规模居全市第5位。")
+    assert [(r["value_text"], r["indicator"]) for r in rows] == [
+        ("12亿元", "gpb_revenue"), ("30亿元", "gpb_expenditure"),
+        ("第2位", "gpb_revenue"), ("第5位", "gpb_expenditure")]
+
+
+def test_a_bare_revenue_word_borrows_no_expenditure_indicator():
+    rows = figures("全县一般公共预算支出完成30亿元。收入增幅居全市第2位。")
+    assert [(r["value_text"], r["indicator"]) for r in rows] == [
+        ("30亿元", "gpb_expenditure"), ("第2位", None)]
+
+
+def test_a_bare_revenue_word_refers_to_the_revenue_indicator_of_the_heading_above():
+    document, passages = _document(["一、一般公共预算收入", "收入增幅居全市第2位。"])
+    (row,) = extract_figures(document, passages)
+    assert (row["value_text"], row["indicator"]) == ("第2位", "gpb_revenue")
