@@ -379,9 +379,35 @@ class ListedItem:
     region: str | None
 
 
-def respectively(text: str, aliases: Aliases, within: str | None) -> list[ListedItem]:
-    """Items listed before 分别 (收入和支出分别增长A%、B%; 锡林郭勒与赤峰…分别为A和B). An item
-    that shortens the one before it (支出 after 一般公共预算收入) is completed from it."""
+CONJUNCTION = re.compile(r"以及|和|与|及")
+
+
+def listed_items(lead: str, count: int) -> list[str]:
+    """The items of a list of `count` values: A和B, or A、B、C和D, where the last conjunction
+    joins the last two items only if the values need it (文化体育与传媒、社会保障和就业 are
+    single items)."""
+    if "、" not in lead:
+        return [item for item in CONJUNCTION.split(lead) if item]
+    items = [item for item in lead.split("、") if item]
+    joins = list(CONJUNCTION.finditer(items[-1])) if items else []
+    if len(items) < count and joins:
+        last, join = items.pop(), joins[-1]
+        items += [last[:join.start()], last[join.end():]]
+    return items
+
+
+def _shared_head(items: list[str]) -> list[str]:
+    """Items before a shared head noun take it: 教育、农林水等支出 → 教育支出, 农林水支出."""
+    head = next((word for word, _ in _generic_subjects() if items and items[-1].endswith(word)), None)
+    if head is None or len(items) < 2:
+        return items
+    return [item.removesuffix(head).removesuffix("等") + head for item in items]
+
+
+def respectively(text: str, aliases: Aliases, within: str | None, count: int) -> list[ListedItem]:
+    """Items listed before 分别, one per value after it (收入和支出分别增长A%、B%; 锡林郭勒与
+    赤峰…分别为A和B; 教育、农林水等支出分别增长A%、B%). An item that shortens the one before it
+    (支出 after 一般公共预算收入) is completed from it."""
     position = text.find("分别")
     if position < 0:
         return []
@@ -392,7 +418,7 @@ def respectively(text: str, aliases: Aliases, within: str | None) -> list[Listed
         return [ListedItem(None, code) for _, _, code in regions]
     codes = aliases.codes
     items: list[ListedItem] = []
-    for item in (i for i in re.split(r"和|与|及|、|以及", lead) if i):
+    for item in _shared_head(listed_items(lead, count)):
         found = aliases.every.find(item)
         previous = items[-1].indicator[1] if items and items[-1].indicator else None
         completed = previous[:-len(item)] + item if previous and len(previous) > len(item) else None
@@ -489,7 +515,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
             found = state.by_group.get(group)  # 收入增幅…: the passage's last revenue indicator
         elif not NAMED_SUBJECT.search(text, clause_start, start):
             found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
-    if found and unit != "count":
+    if found and unit != "count" and not item:  # a listed item is no subject to carry on
         state.indicator = state.by_group[_indicator_groups().get(found[0])] = found
     indicator, subject = found if found else (None, None)
     limit = cue_start if cue_start is not None and name in ("gap", "rank") else start
@@ -535,6 +561,15 @@ def _document_numbers(text: str, spans: list[tuple[int, int]]) -> list[Match]:
     return find_figures(SENTENCE_ENDS.sub("。", fenced(text, spans)))
 
 
+def _values_after(numbers: list[Match], index: int, start: int, end: int) -> int:
+    """How many numbers from `index` on start after `start` and before `end`."""
+    count = 0
+    while index < len(numbers) and numbers[index].start < end:
+        count += numbers[index].start > start
+        index += 1
+    return count
+
+
 def _passage_figures(document: dict, passage: dict, context: DocumentContext,
                      candidates: list, numbers: list[Match], next_number: int) -> tuple[list[dict], int]:
     """The passage's figures rows, and the index of the first number after the passage."""
@@ -554,10 +589,11 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
         sentence_start, sentence_end = context.sentence_at(numbers[next_number].start, offset,
                                                            passage_end)
         sentence = context.text[sentence_start:sentence_end]
-        spread = respectively(sentence, context.aliases,
-                              document["region_code"] or passage["region_code"]) \
-            if "分别" in sentence else []
         listed_from = sentence_start + sentence.find("分别")
+        spread = respectively(sentence, context.aliases,
+                              document["region_code"] or passage["region_code"],
+                              _values_after(numbers, next_number, listed_from, sentence_end)) \
+            if "分别" in sentence else []
         listed = 0  # figures after 分别 so far: the n-th takes the n-th listed item
         quote = sentence.strip()
         while next_number < len(numbers) and numbers[next_number].start < sentence_end:

@@ -312,3 +312,18 @@ def test_a_bare_revenue_word_refers_to_the_revenue_indicator_of_the_heading_abov
     document, passages = _document(["一、一般公共预算收入", "收入增幅居全市第2位。"])
     (row,) = extract_figures(document, passages)
     assert (row["value_text"], row["indicator"]) == ("第2位", "gpb_revenue")
+
+
+def test_items_listed_before_a_shared_head_take_it():
+    rows = figures("全县教育、文化体育与传媒和农林水等支出分别增长10%、20%和30%。")
+    assert [(r["value_text"], r["indicator"]) for r in rows] == [
+        ("10%", "education_expenditure"), ("20%", None), ("30%", "agriculture_expenditure")]
+    rows = figures("全县教育、社会保障和就业等支出分别增长10%和20%。")
+    assert [r["indicator"] for r in rows] == ["education_expenditure", "social_security_expenditure"]
+
+
+def test_a_list_splits_at_its_last_conjunction_only_when_the_values_need_it():
+    from flows.normalise import listed_items
+    assert listed_items("教育、文化体育与传媒和农林水等支出", 3) == ["教育", "文化体育与传媒", "农林水等支出"]
+    assert listed_items("教育、社会保障和就业等支出", 2) == ["教育", "社会保障和就业等支出"]
+    assert listed_items("收入和支出", 2) == ["收入", "支出"]
