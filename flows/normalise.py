@@ -429,11 +429,13 @@ def respectively(text: str, aliases: Aliases, within: str | None, count: int) ->
     return items
 
 
-def indicator_of(context: DocumentContext, match: Match, measure: Measure,
-                 sentence_start: int) -> tuple[str, str] | None:
+def indicator_of(context: DocumentContext, match: Match, measure: Measure, clause_start: int,
+                 sentence_start: int, previous: tuple[str, str] | None) -> tuple[str, str] | None:
     """The nearest indicator alias (in the text with non-subject phrases blanked): for a
     share, the one before 占; for a count, the noun after it; else the one before the number in
-    the sentence."""
+    its clause; in a clause naming none, the indicator of the sentence's previous figure
+    (税收收入占公共财政收入比重为83%，居全省第3位: the rank is the share's), else the alias before
+    the number in the sentence."""
     codes = context.aliases.codes
     if match.unit == "count":
         aliases = context.counting_alias
@@ -443,7 +445,10 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure,
     else:
         aliases = context.other_alias
     end = measure.cue_start if measure.name == "share" and measure.cue_start is not None else match.start
-    found = aliases.last_within(sentence_start, end)
+    found = aliases.last_within(clause_start, end)
+    if found is None and previous and match.unit != "count":
+        return previous
+    found = found or aliases.last_within(sentence_start, end)
     return (codes[found], found) if found else None
 
 
@@ -479,7 +484,8 @@ class PassageState:
     indicator: tuple[str, str] | None
     by_group: dict[str, tuple[str, str]] = field(default_factory=dict)  # last indicator per group
     measures: dict[str, Measure] = field(default_factory=dict)  # last measure per unit
-    last: tuple[int, Measure, str] | None = None  # the previous figure's end, measure and unit
+    last: tuple[int, Measure, str, tuple[str, str] | None] | None = None  # the previous figure's
+    # end, measure, unit and indicator
 
 
 def _figure_measure(context: DocumentContext, match: Match, sentence_start: int, lead_start: int,
@@ -507,10 +513,13 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     clause_start = breaks[index - 1] + 1 if index else 0
     measure = _figure_measure(context, match, sentence_start, clause_start, state)
     name, sign, benchmark_words, cue_start = measure
+    group = generic_subject(text, clause_start)  # 收入增幅…: names its kind of subject
+    last = state.last  # the sentence's previous figure, for a clause naming no subject
+    previous = last[3] if last and last[0] >= sentence_start and last[2] != "count" \
+        and not item and not group else None
     found = (item.indicator if item else None) \
-        or indicator_of(context, match, measure, sentence_start)
+        or indicator_of(context, match, measure, clause_start, sentence_start, previous)
     if found is None and unit != "count":
-        group = generic_subject(text, clause_start)
         if group:
             found = state.by_group.get(group)  # 收入增幅…: the passage's last revenue indicator
         elif not NAMED_SUBJECT.search(text, clause_start, start):
@@ -526,7 +535,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     phase = phase_of(context, match, name, indicator, clause_start)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
-    state.last = (end, measure, unit)
+    state.last = (end, measure, unit, found)
     state.measures[unit] = measure
     return {
         "figure_id": figure_id(context.id_hash, start, end),

@@ -327,3 +327,11 @@ def test_a_list_splits_at_its_last_conjunction_only_when_the_values_need_it():
     assert listed_items("教育、文化体育与传媒和农林水等支出", 3) == ["教育", "文化体育与传媒", "农林水等支出"]
     assert listed_items("教育、社会保障和就业等支出", 2) == ["教育", "社会保障和就业等支出"]
     assert listed_items("收入和支出", 2) == ["收入", "支出"]
+
+
+def test_a_clause_naming_no_subject_continues_the_previous_figure_s_not_the_share_s_base():
+    rows = figures("全县税收收入占一般公共预算收入的比重为75%，居全市第2位。")
+    assert [(r["value_text"], r["indicator"]) for r in rows] == [
+        ("75%", "tax_revenue"), ("第2位", "tax_revenue")]
+    rows = figures("全县教育支出占一般公共预算支出的20%，比上年提高2个百分点。")
+    assert [r["indicator"] for r in rows] == ["education_expenditure", "education_expenditure"]
