@@ -317,7 +317,8 @@ def test_a_bare_revenue_word_refers_to_the_revenue_indicator_of_the_heading_abov
 def test_items_listed_before_a_shared_head_take_it():
     rows = figures("全县教育、文化体育与传媒和农林水等支出分别增长10%、20%和30%。")
     assert [(r["value_text"], r["indicator"]) for r in rows] == [
-        ("10%", "education_expenditure"), ("20%", None), ("30%", "agriculture_expenditure")]
+        ("10%", "education_expenditure"), ("20%", "culture_sports_media_expenditure"),
+        ("30%", "agriculture_expenditure")]
     rows = figures("全县教育、社会保障和就业等支出分别增长10%和20%。")
     assert [r["indicator"] for r in rows] == ["education_expenditure", "social_security_expenditure"]
 
