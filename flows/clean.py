@@ -187,8 +187,8 @@ def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragrap
     non_blank = [(line, n) for line, n in items if line]
     widths = [display_width(line) for line, _ in non_blank]
     if not is_hard_wrapped(widths, [line for line, _ in non_blank]):
-        return [Paragraph(drop_meaningless_spaces(line), n) for line, n in non_blank
-                if drop_meaningless_spaces(line)]
+        return _rejoined([Paragraph(drop_meaningless_spaces(line), n) for line, n in non_blank
+                          if drop_meaningless_spaces(line)])
     paragraphs: list[Paragraph] = []
     for block in _blocks(items):
         ends = paragraph_ends([line for line, _ in block])
@@ -197,7 +197,24 @@ def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragrap
             if end or i == len(block) - 1:
                 paragraphs.append(Paragraph(_join([line for line, _ in block[start:i + 1]]), block[start][1]))
                 start = i + 1
-    return [p for p in paragraphs if p.text]
+    return _rejoined([p for p in paragraphs if p.text])
+
+
+MID_SENTENCE_ENDS = ("，", ",")  # no paragraph ends on a comma
+
+
+def _rejoined(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Each paragraph that ends on a comma joined to the next: the source broke a sentence
+    (…收入完成1175.4亿元， / 同口径增长7%)."""
+    joined: list[Paragraph] = []
+    for paragraph in paragraphs:
+        if joined and joined[-1].text.endswith(MID_SENTENCE_ENDS):
+            # the comma now stands between Chinese words, where it reads as ，
+            joined[-1] = Paragraph(normalise_characters(joined[-1].text + paragraph.text),
+                                   joined[-1].page)
+        else:
+            joined.append(paragraph)
+    return joined
 
 
 def _without_edge_furniture(pages: list[list[str]]) -> list[list[str]]:

@@ -116,3 +116,9 @@ def test_a_bureau_byline_starts_an_article_at_its_title():
     assert [(p.article_no, p.region_code, p.kind) for p in passages] == [
         (1, "510000", "paragraph"), (1, "510000", "paragraph"),
         (2, "510100", "heading"), (2, "510100", "heading"), (2, "510100", "paragraph")]
+
+
+def test_a_paragraph_ending_on_a_comma_continues_in_the_next():
+    raw = ("全县一般公共预算收入完成10亿元,\n\n同口径增长5%；支出完成20亿元，\n\n增长3%。\n\n"
+           "新增债券4亿元。\n")
+    assert clean_text(raw) == "全县一般公共预算收入完成10亿元，同口径增长5%；支出完成20亿元，增长3%。\n新增债券4亿元。"
