@@ -434,8 +434,9 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure, claus
     """The nearest indicator alias (in the text with non-subject phrases blanked): for a
     share, the one before 占; for a count, the noun after it; else the one before the number in
     its clause; in a clause naming none, the indicator of the sentence's previous figure
-    (税收收入占公共财政收入比重为83%，居全省第3位: the rank is the share's), else the alias before
-    the number in the sentence."""
+    (税收收入占公共财政收入比重为83%，居全省第3位: the rank is the share's), for a share the part
+    named before an earlier 占 (税收收入仍占财政收入的主体，占比为88%), else the alias before the
+    number in the sentence."""
     codes = context.aliases.codes
     if match.unit == "count":
         aliases = context.counting_alias
@@ -448,6 +449,9 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure, claus
     found = aliases.last_within(clause_start, end)
     if found is None and previous and match.unit != "count":
         return previous
+    if found is None and measure.name == "share":  # A占B earlier in the sentence: A is the part
+        part_end = context.text.rfind("占", sentence_start, end)
+        found = aliases.last_within(sentence_start, part_end) if part_end >= 0 else None
     found = found or aliases.last_within(sentence_start, end)
     return (codes[found], found) if found else None
 

@@ -336,3 +336,9 @@ def test_a_clause_naming_no_subject_continues_the_previous_figure_s_not_the_shar
         ("75%", "tax_revenue"), ("第2位", "tax_revenue")]
     rows = figures("全县教育支出占一般公共预算支出的20%，比上年提高2个百分点。")
     assert [r["indicator"] for r in rows] == ["education_expenditure", "education_expenditure"]
+
+
+def test_a_share_whose_clause_names_nothing_is_of_the_part_before_an_earlier_占():
+    rows = figures("全县税收收入仍占一般公共预算收入的主体，2023年占比为80%。")
+    assert [(r["value_text"], r["measure"], r["indicator"]) for r in rows] == [
+        ("80%", "share", "tax_revenue")]
