@@ -140,6 +140,11 @@ class Words:
         index = bisect.bisect_right(self.ends, end) - 1
         return self.found[index][2] if index >= 0 and self.starts[index] >= start else None
 
+    def last_before(self, end: int) -> tuple[int, int, str] | None:
+        """The last word ending by `end`."""
+        index = bisect.bisect_right(self.ends, end) - 1
+        return self.found[index] if index >= 0 else None
+
     def first_within(self, start: int, end: int) -> str | None:
         """The first word lying within [start, end)."""
         index = bisect.bisect_left(self.starts, start)
@@ -398,7 +403,7 @@ def listed_items(lead: str, count: int) -> list[str]:
 
 def _shared_head(items: list[str]) -> list[str]:
     """Items before a shared head noun take it: 教育、农林水等支出 → 教育支出, 农林水支出."""
-    head = next((word for word, _ in _generic_subjects() if items and items[-1].endswith(word)), None)
+    head = next((word for word in _generic_subjects() if items and items[-1].endswith(word)), None)
     if head is None or len(items) < 2:
         return items
     return [item.removesuffix(head).removesuffix("等") + head for item in items]
@@ -446,14 +451,17 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure, claus
     else:
         aliases = context.other_alias
     end = measure.cue_start if measure.name == "share" and measure.cue_start is not None else match.start
-    found = aliases.last_within(clause_start, end)
-    if found is None and previous and match.unit != "count":
+    nearest = aliases.last_before(end)
+    if nearest and nearest[0] >= clause_start:
+        return codes[nearest[2]], nearest[2]
+    if previous and match.unit != "count":
         return previous
-    if found is None and measure.name == "share":  # A占B earlier in the sentence: A is the part
+    if measure.name == "share":  # A占B earlier in the sentence: A is the part
         part_end = context.text.rfind("占", sentence_start, end)
-        found = aliases.last_within(sentence_start, part_end) if part_end >= 0 else None
-    found = found or aliases.last_within(sentence_start, end)
-    return (codes[found], found) if found else None
+        part = aliases.last_within(sentence_start, part_end) if part_end >= 0 else None
+        if part:
+            return codes[part], part
+    return (codes[nearest[2]], nearest[2]) if nearest and nearest[0] >= sentence_start else None
 
 
 def figure_id(document_hash: "hashlib._Hash", start: int, end: int) -> str:
@@ -471,14 +479,18 @@ NAMED_SUBJECT = re.compile(r"收入|支出|税|资金|债|补助|投入")  # a c
 
 
 @cache
-def _generic_subjects() -> tuple[tuple[str, str], ...]:
-    return tuple((r["word"], r["group"]) for r in rule_table("generic_subjects"))
+def _generic_subjects() -> dict[str, str]:
+    """Word → the indicator group it stands for."""
+    return {r["word"]: r["group"] for r in rule_table("generic_subjects")}
 
 
 def generic_subject(text: str, clause_start: int) -> str | None:
     """The indicator group a clause opening with a bare 收入 or 支出 refers back to."""
-    return next((group for word, group in _generic_subjects() if text.startswith(word, clause_start)),
-                None)
+    first = text[clause_start:clause_start + 1]
+    for word, group in _generic_subjects().items():
+        if word[0] == first and text.startswith(word, clause_start):
+            return group
+    return None
 
 
 @dataclass
