@@ -16,7 +16,8 @@ from functools import cache, cached_property, lru_cache
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
-from flows.periods import FENCE, Period, fenced, period_before, period_candidates, period_mentions
+from flows.periods import (FENCE, Period, cumulative, fenced, mention_before, period_candidates,
+                           period_mentions)
 from flows.rules import (WordFinder, WordSets, holds_any, longest_first, required_words, rule_table,
                          words_present)
 
@@ -547,7 +548,10 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     region = passage["region_code"]
     owner = (item.region if item else None) or owner_region(
         context, sentence_start, clause_start, limit, region, document["region_code"] or region)
-    period = period_before(periods, start) or context.section.period
+    mention = mention_before(periods, start)
+    period = mention.period if mention else context.section.period
+    if period:
+        period = cumulative(period, text, mention.end if mention else passage["char_start"], start)
     phase = phase_of(context, match, name, indicator, clause_start)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
@@ -604,9 +608,11 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
     if not (holds_figures or leads) and context.section.period is not None:
         return [], next_number  # nothing here can change a figure's attributes
     year = context.section.period.year if context.section.period else context.reference_year
-    periods = period_mentions(candidates, document["text"], passage_end, year) if candidates else []
+    periods = period_mentions(candidates, year) if candidates else []
     if context.section.period is None and periods:
-        context.section.period = periods[0].period  # the section's lead sentence sets its period
+        # the section's lead sentence sets its period, cumulative if it says 累计 after it
+        context.section.period = cumulative(periods[0].period, context.text, periods[0].end,
+                                            passage_end)
     carried = context.section.indicator
     state = PassageState(carried, {_indicator_groups().get(carried[0]): carried} if carried else {})
     rows = []
@@ -633,7 +639,8 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
     if leads:
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
         context.section = Section(
-            periods[-1].period if periods else context.section.period,
+            cumulative(periods[-1].period, context.text, periods[-1].end, passage_end) if periods
+            else context.section.period,
             (context.aliases.codes[lead_alias], lead_alias) if lead_alias
             else context.section.indicator)
     return rows, next_number

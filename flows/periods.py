@@ -19,7 +19,6 @@ import cn2an
 
 from flows.rules import holds_any, required_words, rule_table
 
-CUMULATIVE_WINDOW = 40  # characters after a bare month in which 累计 makes it cumulative
 
 
 @dataclass(frozen=True)
@@ -108,8 +107,7 @@ def period_candidates(text: str, spans: list[tuple[int, int]],
             for start, end in spans]
 
 
-def _resolve(kind: str, m: re.Match[str], groups: dict[str, str], year: int, text: str,
-             limit: int) -> Period | None:
+def _resolve(kind: str, groups: dict[str, str], year: int) -> Period | None:
     """The period an expression names (its non-empty groups given), in the year in force."""
     year = int(groups.get("year") or groups.get("year2") or year)
     if kind == "year":
@@ -136,28 +134,34 @@ def _resolve(kind: str, m: re.Match[str], groups: dict[str, str], year: int, tex
     if kind == "second_half":
         return _months(year, 7, 12)
     if kind == "month":
-        month = int(groups["month"])
-        following = text[m.end():min(m.end() + CUMULATIVE_WINDOW, limit)].split("。")[0]
-        return _months(year, 1 if _cumulative().search(following) else month, month)
+        return _months(year, int(groups["month"]), int(groups["month"]))
     if kind == "this_year":
         return _months(year, 1, 12)
     if kind == "last_year":
         return _months(year - 1, 1, 12)
-    return None  # "cumulative" only modifies a month
+    return None  # "cumulative" only modifies a figure's month: see cumulative
 
 
-def period_mentions(candidates: list[Candidate], text: str, limit: int,
-                    year: int | None) -> list[PeriodMention]:
-    """A passage's period expressions (its candidates; `limit` is where it ends in the document
-    text), resolved in reading order; an explicit year becomes the year in force for the
-    expressions after it."""
+def cumulative(period: Period, text: str, start: int, end: int) -> Period:
+    """A month's figure with 累计 between the month (or its passage's start: `start`) and itself
+    (`end`) covers Jan 1 to the month's end: 4月，收入累计完成120亿元，增长5%。其中… ; 3月份，
+    当月完成10亿元，累计完成30亿元 (the 10亿元 is March's)."""
+    if (period.start.year, period.start.month) == (period.end.year, period.end.month) \
+            and _cumulative().search(text, start, end):
+        return Period(period.start.replace(month=1), period.end)
+    return period
+
+
+def period_mentions(candidates: list[Candidate], year: int | None) -> list[PeriodMention]:
+    """A passage's period expressions (its candidates), resolved in reading order; an explicit
+    year becomes the year in force for the expressions after it."""
     mentions = []
     for start, end, kind, m in candidates:
         groups = {k: v for k, v in m.groupdict().items() if v}
         explicit = groups.get("year")
         if year is None and not explicit and kind not in ("year", "year_range"):
             continue
-        period = _resolve(kind, m, groups, year or 0, text, limit)
+        period = _resolve(kind, groups, year or 0)
         if period is None:
             continue
         mentions.append(PeriodMention(start, end, period))
@@ -167,9 +171,9 @@ def period_mentions(candidates: list[Candidate], text: str, limit: int,
     return mentions
 
 
-def period_before(mentions: list[PeriodMention], offset: int) -> Period | None:
-    """The period in force at an offset of the document: the last expression ending before it."""
+def mention_before(mentions: list[PeriodMention], offset: int) -> PeriodMention | None:
+    """The expression in force at an offset of the document: the last one ending before it."""
     for mention in reversed(mentions):
         if mention.end <= offset:
-            return mention.period
+            return mention
     return None

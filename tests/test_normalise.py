@@ -342,3 +342,13 @@ def test_a_share_whose_clause_names_nothing_is_of_the_part_before_an_earlier_占
     rows = figures("全县税收收入仍占一般公共预算收入的主体，2023年占比为80%。")
     assert [(r["value_text"], r["measure"], r["indicator"]) for r in rows] == [
         ("80%", "share", "tax_revenue")]
+
+
+def test_a_month_s_figures_are_cumulative_from_its_累计_on():
+    rows = figures("3月份，全县一般公共预算收入当月完成10亿元，下降5%，累计完成30亿元，下降3%。"
+                   "其中税收收入20亿元。")
+    assert [(r["value_text"], r["period_start"].isoformat(), r["period_end"].isoformat())
+            for r in rows] == [
+        ("10亿元", "2023-03-01", "2023-03-31"), ("5%", "2023-03-01", "2023-03-31"),
+        ("30亿元", "2023-01-01", "2023-03-31"), ("3%", "2023-01-01", "2023-03-31"),
+        ("20亿元", "2023-01-01", "2023-03-31")]
