@@ -599,6 +599,17 @@ def _values_after(numbers: list[Match], index: int, start: int, end: int) -> int
     return count
 
 
+def _broken_down(rows: list[dict], text: str, sentence_end: int) -> None:
+    """A sentence's figures take the indicator its next sentence's breakdown implies
+    (rules/breakdowns.csv): …收入完成224.2亿元。其中：中央… makes the 224.2亿元 a total."""
+    for row, pattern in _compiled("breakdowns"):
+        if pattern.match(text, sentence_end):
+            parts_of = row["parts_of"].split("|")
+            for figure in rows:
+                if figure["indicator"] in parts_of:
+                    figure["indicator"] = row["indicator"]
+
+
 def _passage_figures(document: dict, passage: dict, context: DocumentContext,
                      candidates: list, numbers: list[Match], next_number: int) -> tuple[list[dict], int]:
     """The passage's figures rows, and the index of the first number after the passage."""
@@ -627,6 +638,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
             if "分别" in sentence else []
         listed = 0  # figures after 分别 so far: the n-th takes the n-th listed item
         quote = sentence.strip()
+        first_row = len(rows)
         while next_number < len(numbers) and numbers[next_number].start < sentence_end:
             match = numbers[next_number]
             next_number += 1
@@ -636,6 +648,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
                 listed += 1
             rows.append(_figure_row(document, passage, match, quote, sentence_start,
                                     item, context, state, periods))
+        _broken_down(rows[first_row:], context.text, sentence_end)
     if leads:
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
         context.section = Section(

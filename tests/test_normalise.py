@@ -352,3 +352,10 @@ def test_a_month_s_figures_are_cumulative_from_its_累计_on():
         ("10亿元", "2023-03-01", "2023-03-31"), ("5%", "2023-03-01", "2023-03-31"),
         ("30亿元", "2023-01-01", "2023-03-31"), ("3%", "2023-01-01", "2023-03-31"),
         ("20亿元", "2023-01-01", "2023-03-31")]
+
+
+def test_a_revenue_broken_down_into_a_central_share_is_the_total():
+    rows = figures("全县一般公共预算收入完成20亿元，增长5%。其中：地方财政收入12亿元，上划中央收入8亿元。")
+    assert [r["indicator"] for r in rows][:2] == ["total_fiscal_revenue", "total_fiscal_revenue"]
+    rows = figures("全县一般公共预算收入完成20亿元。其中：税收收入15亿元。")
+    assert [r["indicator"] for r in rows] == ["gpb_revenue", "tax_revenue"]
