@@ -530,13 +530,13 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     clause_start = breaks[index - 1] + 1 if index else 0
     measure = _figure_measure(context, match, sentence_start, clause_start, state)
     name, sign, benchmark_words, cue_start = measure
-    group = generic_subject(text, clause_start)  # 收入增幅…: names its kind of subject
     last = state.last  # the sentence's previous figure, for a clause naming no subject
     previous = last[3] if last and last[0] >= sentence_start and last[2] != "count" \
-        and not item and not group else None
+        and not item and not generic_subject(text, clause_start) else None
     found = (item.indicator if item else None) \
         or indicator_of(context, match, measure, clause_start, sentence_start, previous)
     if found is None and unit != "count":
+        group = generic_subject(text, clause_start)  # 收入增幅…: names its kind of subject
         if group:
             found = state.by_group.get(group)  # 收入增幅…: the passage's last revenue indicator
         elif not NAMED_SUBJECT.search(text, clause_start, start):
@@ -599,13 +599,14 @@ def _values_after(numbers: list[Match], index: int, start: int, end: int) -> int
     return count
 
 
-def _broken_down(rows: list[dict], text: str, sentence_end: int) -> None:
-    """A sentence's figures take the indicator its next sentence's breakdown implies
-    (rules/breakdowns.csv): …收入完成224.2亿元。其中：中央… makes the 224.2亿元 a total."""
+def _broken_down(rows: list[dict], first: int, text: str, sentence_end: int) -> None:
+    """The sentence's figures (rows from `first` on) take the indicator its next sentence's
+    breakdown implies (rules/breakdowns.csv): …收入完成224.2亿元。其中：中央… makes the 224.2亿元
+    a total."""
     for row, pattern in _compiled("breakdowns"):
         if pattern.match(text, sentence_end):
             parts_of = row["parts_of"].split("|")
-            for figure in rows:
+            for figure in rows[first:]:
                 if figure["indicator"] in parts_of:
                     figure["indicator"] = row["indicator"]
 
@@ -648,7 +649,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
                 listed += 1
             rows.append(_figure_row(document, passage, match, quote, sentence_start,
                                     item, context, state, periods))
-        _broken_down(rows[first_row:], context.text, sentence_end)
+        _broken_down(rows, first_row, context.text, sentence_end)
     if leads:
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
         context.section = Section(

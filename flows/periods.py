@@ -146,9 +146,10 @@ def cumulative(period: Period, text: str, start: int, end: int) -> Period:
     """A month's figure with 累计 between the month (or its passage's start: `start`) and itself
     (`end`) covers Jan 1 to the month's end: 4月，收入累计完成120亿元，增长5%。其中… ; 3月份，
     当月完成10亿元，累计完成30亿元 (the 10亿元 is March's)."""
-    if (period.start.year, period.start.month) == (period.end.year, period.end.month) \
+    first, last = period.start, period.end
+    if first.month == last.month and first.month > 1 and first.year == last.year \
             and _cumulative().search(text, start, end):
-        return Period(period.start.replace(month=1), period.end)
+        return Period(first.replace(month=1), last)
     return period
 
 
