@@ -485,13 +485,17 @@ def _generic_subjects() -> dict[str, str]:
     return {r["word"]: r["group"] for r in rule_table("generic_subjects")}
 
 
+@cache
+def _generic_openings() -> re.Pattern[str]:
+    """A clause opening with a generic subject word, after what may precede it."""
+    return re.compile("|".join(f"(?P<g{i}>{r['opening']}{re.escape(r['word'])})"
+                               for i, r in enumerate(rule_table("generic_subjects"))))
+
+
 def generic_subject(text: str, clause_start: int) -> str | None:
     """The indicator group a clause opening with a bare 收入 or 支出 refers back to."""
-    first = text[clause_start:clause_start + 1]
-    for word, group in _generic_subjects().items():
-        if word[0] == first and text.startswith(word, clause_start):
-            return group
-    return None
+    m = _generic_openings().match(text, clause_start)
+    return rule_table("generic_subjects")[int(m.lastgroup[1:])]["group"] if m else None
 
 
 @dataclass

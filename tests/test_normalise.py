@@ -302,6 +302,11 @@ def test_a_clause_opening_with_a_bare_revenue_or_expenditure_word_takes_the_pass
         ("第2位", "gpb_revenue"), ("第5位", "gpb_expenditure")]
 
 
+def test_a_bare_expenditure_word_may_follow_a_month_and_a_level_of_government():
+    rows = figures("全县一般公共预算支出完成30亿元。8月份县级支出增幅达到5%。")
+    assert [r["indicator"] for r in rows] == ["gpb_expenditure", "gpb_expenditure"]
+
+
 def test_a_bare_revenue_word_borrows_no_expenditure_indicator():
     rows = figures("全县一般公共预算支出完成30亿元。收入增幅居全市第2位。")
     assert [(r["value_text"], r["indicator"]) for r in rows] == [
