@@ -455,8 +455,8 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure, claus
     nearest = aliases.last_before(end)
     if nearest and nearest[0] >= clause_start:
         return codes[nearest[2]], nearest[2]
-    if previous and match.unit != "count":
-        return previous
+    if previous and match.unit != "count" and not generic_subject(context.text, clause_start):
+        return previous  # (a clause opening with 收入 or 支出 names its own kind of subject)
     if measure.name == "share":  # A占B earlier in the sentence: A is the part
         part_end = context.text.rfind("占", sentence_start, end)
         part = aliases.last_within(sentence_start, part_end) if part_end >= 0 else None
@@ -536,7 +536,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     name, sign, benchmark_words, cue_start = measure
     last = state.last  # the sentence's previous figure, for a clause naming no subject
     previous = last[3] if last and last[0] >= sentence_start and last[2] != "count" \
-        and not item and not generic_subject(text, clause_start) else None
+        and not item else None
     found = (item.indicator if item else None) \
         or indicator_of(context, match, measure, clause_start, sentence_start, previous)
     if found is None and unit != "count":
