@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows.normalise import extract_figures
 
@@ -277,21 +279,15 @@ def test_word_finder_takes_the_longest_word_leftmost():
     assert WordFinder([]).find("财政收入") == []
 
 
-def test_word_sets_find_each_vocabulary_as_its_own_automaton_would():
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from("abc"),
+                       st.lists(st.text(alphabet="财政收入支出", min_size=1, max_size=4), max_size=8),
+                       min_size=1),
+       st.text(alphabet="财政收入支出，", max_size=40))
+def test_word_sets_find_each_vocabulary_as_its_own_automaton_would(vocabularies, text):
     from flows.rules import WordFinder, WordSets
-
-    words = st.lists(st.text(alphabet="财政收入支出", min_size=1, max_size=4), max_size=8)
-
-    @settings(max_examples=300, deadline=None)
-    @given(st.dictionaries(st.sampled_from("abc"), words, min_size=1),
-           st.text(alphabet="财政收入支出，", max_size=40))
-    def check(vocabularies, text):
-        found = WordSets(vocabularies).find(text)
-        assert found == {name: WordFinder(v).find(text) for name, v in vocabularies.items()}
-
-    check()
+    found = WordSets(vocabularies).find(text)
+    assert found == {name: WordFinder(v).find(text) for name, v in vocabularies.items()}
 
 
 def test_a_clause_opening_with_a_bare_revenue_or_expenditure_word_takes_the_passage_s_last_of_that_kind():
