@@ -330,6 +330,13 @@ def benchmark_of(words: str | None, region_code: str | None) -> str | None:
     return named[0][2] if named else None
 
 
+def compared_pair(text: str, within: str | None) -> tuple[str, str] | None:
+    """The two regions a difference compares when the sentence before it names exactly two
+    (锡林郭勒与赤峰…，两者相差7.11亿元: the first's figure, the second as benchmark)."""
+    codes = list(dict.fromkeys(code for _, _, code in region_mentions(text, within)))
+    return (codes[0], codes[1]) if len(codes) == 2 else None
+
+
 def rank_of(scope: str) -> int | None:
     pattern = next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank_of")
     m = re.search(pattern, scope)
@@ -550,8 +557,12 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     indicator, subject = found if found else (None, None)
     limit = cue_start if cue_start is not None and name in ("gap", "rank") else start
     region = passage["region_code"]
+    within = document["region_code"] or region
     owner = (item.region if item else None) or owner_region(
-        context, sentence_start, clause_start, limit, region, document["region_code"] or region)
+        context, sentence_start, clause_start, limit, region, within)
+    benchmark = benchmark_of(benchmark_words, owner) if benchmark_words else None
+    if name == "gap" and not benchmark_words:  # 锡林郭勒与赤峰…，两者相差7.11亿元
+        owner, benchmark = compared_pair(text[sentence_start:start], within) or (owner, benchmark)
     mention = mention_before(periods, start)
     period = mention.period if mention else context.section.period
     if period:
@@ -577,7 +588,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
         "region_code": owner,
         "period_start": period.start if period else None,
         "period_end": period.end if period else None,
-        "benchmark_region_code": benchmark_of(benchmark_words, owner) if benchmark_words else None,
+        "benchmark_region_code": benchmark,
         "rank_of": rank_of(scope) if unit == "rank" else None,
         "phase": phase,
         "quote": quote,

@@ -360,3 +360,9 @@ def test_a_revenue_broken_down_into_a_central_share_is_the_total():
     assert [r["indicator"] for r in rows][:2] == ["total_fiscal_revenue", "total_fiscal_revenue"]
     rows = figures("全县一般公共预算收入完成20亿元。其中：税收收入15亿元。")
     assert [r["indicator"] for r in rows] == ["gpb_revenue", "tax_revenue"]
+
+
+def test_a_difference_after_two_named_regions_is_the_first_s_against_the_second():
+    rows = figures("锡林郭勒与赤峰财政收入分别为117.40亿元和110.29亿元，两者相差7.11亿元。", "150000")
+    gap = rows[-1]
+    assert (gap["measure"], gap["region_code"], gap["benchmark_region_code"]) == ("gap", "152500", "150400")
