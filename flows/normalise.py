@@ -330,6 +330,15 @@ def benchmark_of(words: str | None, region_code: str | None) -> str | None:
     return named[0][2] if named else None
 
 
+def rank_field(region_code: str | None) -> str | None:
+    """Where a rank names no field (遥居榜首), a city is ranked among its province's and a
+    province among the nation's; a county's field (its city, its province, 中心城区) is left
+    open."""
+    if not region_code or region_code == NATION_CODE or not region_code.endswith("00"):
+        return None
+    return NATION_CODE if region_code.endswith("0000") else region_code[:2] + "0000"
+
+
 def compared_pair(text: str, within: str | None) -> tuple[str, str] | None:
     """The two regions a difference compares when the sentence before it names exactly two
     (锡林郭勒与赤峰…，两者相差7.11亿元: the first's figure, the second as benchmark)."""
@@ -563,6 +572,8 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     benchmark = benchmark_of(benchmark_words, owner) if benchmark_words else None
     if name == "gap" and not benchmark_words:  # 锡林郭勒与赤峰…，两者相差7.11亿元
         owner, benchmark = compared_pair(text[sentence_start:start], within) or (owner, benchmark)
+    if unit == "rank" and benchmark is None:
+        benchmark = rank_field(owner)
     mention = mention_before(periods, start)
     period = mention.period if mention else context.section.period
     if period:

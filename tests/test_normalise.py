@@ -366,3 +366,10 @@ def test_a_difference_after_two_named_regions_is_the_first_s_against_the_second(
     rows = figures("锡林郭勒与赤峰财政收入分别为117.40亿元和110.29亿元，两者相差7.11亿元。", "150000")
     gap = rows[-1]
     assert (gap["measure"], gap["region_code"], gap["benchmark_region_code"]) == ("gap", "152500", "150400")
+
+
+def test_a_rank_naming_no_field_ranks_a_city_in_its_province_and_leaves_a_county_s_open():
+    (rank,) = [r for r in figures("全市财政收入继续遥居榜首。", "150600") if r["unit"] == "rank"]
+    assert (rank["value"], rank["benchmark_region_code"]) == (1, "150000")
+    (rank,) = [r for r in figures("全区财政收入增幅在中心城区排位第五。", "500113") if r["unit"] == "rank"]
+    assert rank["benchmark_region_code"] is None
