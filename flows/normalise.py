@@ -18,7 +18,7 @@ from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, find_figures
 from flows.periods import (FENCE, Period, cumulative, fenced, mention_before, period_candidates,
                            period_mentions)
-from flows.rules import (WordFinder, WordSets, holds_any, longest_first, required_words, rule_table,
+from flows.rules import (WordSets, holds_any, longest_first, required_words, rule_table,
                          words_present)
 
 SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
@@ -63,7 +63,6 @@ class Aliases:
     amounts and rates the others. `words` finds the three sets in one pass."""
 
     codes: dict[str, str]
-    every: WordFinder
     words: WordSets  # "every", "counting" and "other" aliases
 
 
@@ -72,8 +71,7 @@ def compile_aliases(definitions: tuple[tuple[str, str], ...] = ()) -> Aliases:
     codes = {**base_aliases(), **dict(definitions)}
     counting = [a for a, c in codes.items() if _indicator_groups().get(c) in COUNT_GROUPS]
     other = [a for a in codes if a not in set(counting)]
-    return Aliases(codes, WordFinder(list(codes)),
-                   WordSets({"every": list(codes), "counting": counting, "other": other}))
+    return Aliases(codes, WordSets({"every": list(codes), "counting": counting, "other": other}))
 
 
 @cache
@@ -138,8 +136,8 @@ class Words:
 
     def last_within(self, start: int, end: int) -> str | None:
         """The last word lying within [start, end)."""
-        index = bisect.bisect_right(self.ends, end) - 1
-        return self.found[index][2] if index >= 0 and self.starts[index] >= start else None
+        last = self.last_before(end)
+        return last[2] if last and last[0] >= start else None
 
     def last_before(self, end: int) -> tuple[int, int, str] | None:
         """The last word ending by `end`."""
@@ -336,7 +334,7 @@ def rank_field(region_code: str | None) -> str | None:
     open."""
     if not region_code or region_code == NATION_CODE or not region_code.endswith("00"):
         return None
-    return NATION_CODE if region_code.endswith("0000") else region_code[:2] + "0000"
+    return _scope_codes(region_code)["nation" if region_code.endswith("0000") else "province"]
 
 
 def compared_pair(text: str, within: str | None) -> tuple[str, str] | None:
@@ -441,7 +439,7 @@ def respectively(text: str, aliases: Aliases, within: str | None, count: int) ->
     codes = aliases.codes
     items: list[ListedItem] = []
     for item in _shared_head(listed_items(lead, count)):
-        found = aliases.every.find(item)
+        found = aliases.words.find(item)["every"]
         previous = items[-1].indicator[1] if items and items[-1].indicator else None
         completed = previous[:-len(item)] + item if previous and len(previous) > len(item) else None
         if found:
@@ -545,9 +543,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
                 item: ListedItem | None, context: DocumentContext, state: PassageState,
                 periods) -> dict:
     start, end, value, unit, qualifier, rule, scope = match
-    text, breaks = context.text, context.clause_breaks
-    index = bisect.bisect_left(breaks, start)
-    clause_start = breaks[index - 1] + 1 if index else 0
+    text, clause_start = context.text, context.clause_start(start)
     measure = _figure_measure(context, match, sentence_start, clause_start, state)
     name, sign, benchmark_words, cue_start = measure
     last = state.last  # the sentence's previous figure, for a clause naming no subject
@@ -569,7 +565,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     within = document["region_code"] or region
     owner = (item.region if item else None) or owner_region(
         context, sentence_start, clause_start, limit, region, within)
-    benchmark = benchmark_of(benchmark_words, owner) if benchmark_words else None
+    benchmark = benchmark_of(benchmark_words, owner)
     if name == "gap" and not benchmark_words:  # 锡林郭勒与赤峰…，两者相差7.11亿元
         owner, benchmark = compared_pair(text[sentence_start:start], within) or (owner, benchmark)
     if unit == "rank" and benchmark is None:

@@ -94,8 +94,8 @@ def period_candidates(text: str, spans: list[tuple[int, int]],
     starts: list[int] = []  # the taken expressions, kept sorted and disjoint
     taken: list[Candidate] = []
     for kind, pattern, requires in _patterns():
-        if kind == "mask" or not holds_any(requires, present):
-            continue
+        if kind in ("mask", "cumulative") or not holds_any(requires, present):
+            continue  # masks were applied; 累计 names no period (see cumulative)
         for m in pattern.finditer(masked):
             index = bisect.bisect_left(starts, m.start())
             if (index and taken[index - 1][1] > m.start()) \
@@ -139,7 +139,7 @@ def _resolve(kind: str, groups: dict[str, str], year: int) -> Period | None:
         return _months(year, 1, 12)
     if kind == "last_year":
         return _months(year - 1, 1, 12)
-    return None  # "cumulative" only modifies a figure's month: see cumulative
+    return None
 
 
 def cumulative(period: Period, text: str, start: int, end: int) -> Period:
