@@ -201,14 +201,22 @@ def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragrap
 
 
 MID_SENTENCE_ENDS = ("，", ",")  # no paragraph ends on a comma
+UNIT_OPENINGS = ("亿", "万", "元", "%", "％", "个百分点")  # nor starts with a number's unit
+
+
+def _broken(paragraph: str, following: str) -> bool:
+    """Whether the source broke a sentence between two paragraphs: one ends on a comma, or a
+    number ends one and its unit opens the next (非税收入31.3 / 亿元，下降0.3%)."""
+    return paragraph.endswith(MID_SENTENCE_ENDS) or (
+        paragraph[-1:].isdigit() and following.startswith(UNIT_OPENINGS))
 
 
 def _rejoined(paragraphs: list[Paragraph]) -> list[Paragraph]:
-    """Each paragraph that ends on a comma joined to the next: the source broke a sentence
-    (…收入完成1175.4亿元， / 同口径增长7%)."""
+    """Each paragraph the source broke mid-sentence joined to the next (…收入完成1175.4亿元， /
+    同口径增长7%)."""
     joined: list[Paragraph] = []
     for paragraph in paragraphs:
-        if joined and joined[-1].text.endswith(MID_SENTENCE_ENDS):
+        if joined and _broken(joined[-1].text, paragraph.text):
             # the comma now stands between Chinese words, where it reads as ，
             joined[-1] = Paragraph(normalise_characters(joined[-1].text + paragraph.text),
                                    joined[-1].page)

@@ -63,6 +63,8 @@ def test_reference_year_prefers_the_manifest_then_the_latest_year_named():
     ("1-5月、1~5月、1－5月、1月-5月、2006-2010年", "1—5月、1—5月、1—5月、1月—5月、2006—2010年"),
     ("收入增长,,支出增长，，全年完成，。", "收入增长,支出增长，全年完成。"),
     ("同比增长-12.1%，电话0532-1234567", "同比增长-12.1%，电话0532-1234567"),
+    ("完成2 31.8亿元，增长7 .6%，下降5 6.2%", "完成231.8亿元，增长7.6%，下降56.2%"),
+    ("2023年1 2月，共3 5个", "2023年1 2月，共3 5个"),  # no unit after: left alone
 ])
 def test_characters_are_simplified_and_number_punctuation_unified(raw, clean):
     assert normalise_characters(raw) == clean
@@ -116,6 +118,12 @@ def test_a_bureau_byline_starts_an_article_at_its_title():
     assert [(p.article_no, p.region_code, p.kind) for p in passages] == [
         (1, "510000", "paragraph"), (1, "510000", "paragraph"),
         (2, "510100", "heading"), (2, "510100", "heading"), (2, "510100", "paragraph")]
+
+
+def test_a_number_cut_from_its_unit_by_a_line_break_is_whole_again():
+    text = "税收收入完成8亿元。\n非税收入31.3\n亿元，下降0.3%。\n计划在2025\n年前完成。\n支出增长5%。\n"
+    assert clean_text(text).split("\n") == [
+        "税收收入完成8亿元。", "非税收入31.3亿元，下降0.3%。", "计划在2025", "年前完成。", "支出增长5%。"]
 
 
 def test_a_paragraph_ending_on_a_comma_continues_in_the_next():
