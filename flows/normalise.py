@@ -15,18 +15,18 @@ from typing import NamedTuple
 from functools import cache, cached_property, lru_cache
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
-from flows.numbers import Match, find_figures
+from flows.numbers import Match, chinese_number, find_figures
 from flows.periods import (FENCE, Period, cumulative, fenced, mention_before, period_candidates,
                            period_mentions)
 from flows.rules import (WordSets, holds_any, longest_first, required_words, rule_table,
                          words_present)
 
 SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
-CLAUSE_BREAKS = "，,；;：:。！？!?\n"
 LEAD_ENDINGS = ("：", ":")
 MONEY_PHASE_GROUPS = {"revenue", "expenditure", "tax"}  # amounts collected or spent
 OWNER_BLOCKERS = ("比", "较", "于", "占", "对", "居", "列")  # 比全省, 居全国: a benchmark
-SENTENCE_OPENING = 6  # a region named this close to a sentence's start owns its figures
+SENTENCE_OPENING = 6  # a region named this close to a segment's start owns its figures
+SEGMENT_BREAK = re.compile("[；;]")  # a sentence's parts about different regions: 杭州市…；宁波市…
 
 
 @dataclass
@@ -116,7 +116,8 @@ def report_phase(passages: list[dict]) -> str | None:
 
 # --- what a document holds, found once ----------------------------------------------------
 
-CLAUSE_BREAK = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
+# a comma between digits (1,150,000万元) separates thousands, not clauses
+CLAUSE_BREAK = re.compile(r"[，,；;：:。！？!?\n](?!(?<=[0-9],)[0-9]{3}(?![0-9]))")
 
 
 def _masked_subjects(text: str, present: frozenset[str]) -> str:
@@ -202,6 +203,7 @@ class DocumentContext:
         self.masked = _masked_subjects(self.text, self.present)  # non-subject phrases blanked
         self.clause_breaks = [m.start() for m in CLAUSE_BREAK.finditer(self.text)]
         self.sentence_breaks = [m.start() for m in SENTENCE_BREAK.finditer(self.text)]
+        self.segment_breaks = [m.start() for m in SEGMENT_BREAK.finditer(self.text)]
         self.numbers = _document_numbers(self.text, [(p["char_start"], p["char_end"]) for p in passages])
         self.section = Section()
         self.id_hash = hashlib.sha256(f"{document['document_id']}:".encode())  # see figure_id
@@ -218,6 +220,11 @@ class DocumentContext:
         start = breaks[index - 1] + 1 if index else 0
         end = breaks[index] + (self.text[breaks[index]] != "\n") if index < len(breaks) else len(self.text)
         return max(first, start), min(last, end)
+
+    def segment_start(self, position: int, sentence_start: int) -> int:
+        """Where the part of a sentence holding a position starts: after a ； or at the sentence."""
+        index = bisect.bisect_left(self.segment_breaks, position)
+        return max(sentence_start, self.segment_breaks[index - 1] + 1) if index else sentence_start
 
     def clause_end(self, position: int) -> int:
         index = bisect.bisect_left(self.clause_breaks, position)
@@ -344,10 +351,20 @@ def compared_pair(text: str, within: str | None) -> tuple[str, str] | None:
     return (codes[0], codes[1]) if len(codes) == 2 else None
 
 
-def rank_of(scope: str) -> int | None:
-    pattern = next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank_of")
-    m = re.search(pattern, scope)
-    return int(m.group("count")) if m else None
+@cache
+def _rank_of_patterns() -> dict[str, re.Pattern[str]]:
+    return {r["kind"]: re.compile(r["pattern"]) for r in rule_table("ranks")}
+
+
+def rank_of(scope: str, before: str) -> int | None:
+    """How many were ranked: in the rank's scope (居全国36省市第一), else a population named
+    earlier in its sentence (`before`: 浙江11个设区市中，…居全省首位)."""
+    patterns = _rank_of_patterns()
+    m = patterns["rank_of"].search(scope)
+    if m:
+        return int(m.group("count"))
+    populations = list(patterns["rank_of_population"].finditer(before))
+    return int(chinese_number(populations[-1]["count"])) if populations else None
 
 
 def _last_owner(owners: Words, first: int, last: int, limit: int, default: str | None) -> str | None:
@@ -363,16 +380,18 @@ def _last_owner(owners: Words, first: int, last: int, limit: int, default: str |
     return None
 
 
-def owner_region(context: DocumentContext, sentence_start: int, clause_start: int, limit: int,
-                 default: str | None, within: str | None) -> str | None:
-    """An explicit owner before the figure (全国, 全省, a named city) overrides the article's
-    region: in the figure's clause, or opening its sentence (鄂尔多斯的…，…达到725.50亿元).
-    Names after 比/较/高于/居 are benchmarks, not owners."""
+def named_owner(context: DocumentContext, segment_start: int, clause_start: int, limit: int,
+                default: str | None, within: str | None, previous: str | None) -> str | None:
+    """The owner the text names for a figure (全国, 全省, a named city), which overrides the
+    article's region: in the figure's clause; else the one named for the segment's previous
+    figure (杭州市收入2615.9亿元，增长7.9%，居全省首位); else one opening the segment, the
+    sentence or its part after ； (鄂尔多斯的…，…达到725.50亿元). Names after 比/较/高于/居 are
+    benchmarks, not owners."""
     owners = context.owners(within)
     return (_last_owner(owners, clause_start, limit, limit, default)
-            or _last_owner(owners, sentence_start, min(limit, sentence_start + SENTENCE_OPENING + 1),
-                           limit, default)
-            or default)
+            or previous
+            or _last_owner(owners, segment_start, min(limit, segment_start + SENTENCE_OPENING + 1),
+                           limit, default))
 
 
 def phase_of(context: DocumentContext, match: Match, measure: str, indicator: str | None,
@@ -424,18 +443,18 @@ def _shared_head(items: list[str]) -> list[str]:
     return [item.removesuffix(head).removesuffix("等") + head for item in items]
 
 
-def respectively(text: str, aliases: Aliases, within: str | None, count: int) -> list[ListedItem]:
-    """Items listed before 分别, one per value after it (收入和支出分别增长A%、B%; 锡林郭勒与
-    赤峰…分别为A和B; 教育、农林水等支出分别增长A%、B%). An item that shortens the one before it
-    (支出 after 一般公共预算收入) is completed from it."""
-    position = text.find("分别")
-    if position < 0:
-        return []
+def respectively(text: str, position: int, aliases: Aliases, within: str | None,
+                 count: int) -> list[ListedItem]:
+    """Items listed before the 分别 at `position`, one per value after it (收入和支出分别增长A%、B%;
+    锡林郭勒与赤峰…分别为A和B; 教育、农林水等支出分别增长A%、B%): the last `count` regions named
+    before it (they may be named a clause earlier), else the indicators of its clause. An item
+    that shortens the one before it (支出 after 一般公共预算收入) is completed from it."""
     breaks = [m.end() for m in CLAUSE_BREAK.finditer(text, 0, position)]
     lead = text[breaks[-1] if breaks else 0:position]
-    regions = region_mentions(text[:position], within)  # regions may be named a clause earlier
+    regions = region_mentions(text[:position], within)
     if len(regions) >= 2:
-        return [ListedItem(None, code) for _, _, code in regions]
+        return [ListedItem(None, code) for _, _, code in regions[-count:] if count >= 2] \
+            or [ListedItem(None, code) for _, _, code in regions]
     codes = aliases.codes
     items: list[ListedItem] = []
     for item in _shared_head(listed_items(lead, count)):
@@ -521,6 +540,7 @@ class PassageState:
     measures: dict[str, Measure] = field(default_factory=dict)  # last measure per unit
     last: tuple[int, Measure, str, tuple[str, str] | None] | None = None  # the previous figure's
     # end, measure, unit and indicator
+    owner: tuple[int, str] | None = None  # the segment start and code of the last owner named
 
 
 def _figure_measure(context: DocumentContext, match: Match, sentence_start: int, lead_start: int,
@@ -557,14 +577,18 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
             found = state.by_group.get(group)  # 收入增幅…: the passage's last revenue indicator
         elif not NAMED_SUBJECT.search(text, clause_start, start):
             found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
-    if found and unit != "count" and not item:  # a listed item is no subject to carry on
+    if found and unit != "count" and not (item and item.indicator):  # a listed item is no subject to carry on
         state.indicator = state.by_group[_indicator_groups().get(found[0])] = found
     indicator, subject = found if found else (None, None)
     limit = cue_start if cue_start is not None and name in ("gap", "rank") else start
     region = passage["region_code"]
     within = document["region_code"] or region
-    owner = (item.region if item else None) or owner_region(
-        context, sentence_start, clause_start, limit, region, within)
+    segment_start = context.segment_start(clause_start, sentence_start)
+    previous_owner = state.owner[1] if state.owner and state.owner[0] == segment_start else None
+    named = named_owner(context, segment_start, clause_start, limit, region, within, previous_owner)
+    if named and not (item and item.region):  # a listed region holds for its item only
+        state.owner = (segment_start, named)
+    owner = (item.region if item else None) or named or region
     benchmark = benchmark_of(benchmark_words, owner)
     if name == "gap" and not benchmark_words:  # 锡林郭勒与赤峰…，两者相差7.11亿元
         owner, benchmark = compared_pair(text[sentence_start:start], within) or (owner, benchmark)
@@ -596,7 +620,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
         "period_start": period.start if period else None,
         "period_end": period.end if period else None,
         "benchmark_region_code": benchmark,
-        "rank_of": rank_of(scope) if unit == "rank" else None,
+        "rank_of": rank_of(scope, text[sentence_start:start]) if unit == "rank" else None,
         "phase": phase,
         "quote": quote,
         "rule": rule,
@@ -619,6 +643,20 @@ def _values_after(numbers: list[Match], index: int, start: int, end: int) -> int
         count += numbers[index].start > start
         index += 1
     return count
+
+
+def _lists(sentence: str, offset: int, aliases: Aliases, within: str | None,
+           numbers: list[Match], index: int) -> list[tuple[int, list[ListedItem]]]:
+    """Each 分别 of a sentence (at `offset` in the document) with the items listed before it,
+    its values running up to the next 分别 (…分别达到A、B亿元，分别增长C%、D%). A 分别 whose
+    clause lists nothing takes the previous one's items."""
+    positions = [m.start() for m in re.finditer("分别", sentence)]
+    lists: list[tuple[int, list[ListedItem]]] = []
+    for position, following in zip(positions, positions[1:] + [len(sentence)]):
+        count = _values_after(numbers, index, offset + position, offset + following)
+        items = respectively(sentence, position, aliases, within, count)
+        lists.append((offset + position, items or (lists[-1][1] if lists else [])))
+    return lists
 
 
 def _broken_down(rows: list[dict], first: int, text: str, sentence_end: int) -> None:
@@ -654,19 +692,20 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
         sentence_start, sentence_end = context.sentence_at(numbers[next_number].start, offset,
                                                            passage_end)
         sentence = context.text[sentence_start:sentence_end]
-        listed_from = sentence_start + sentence.find("分别")
-        spread = respectively(sentence, context.aliases,
-                              document["region_code"] or passage["region_code"],
-                              _values_after(numbers, next_number, listed_from, sentence_end)) \
+        lists = _lists(sentence, sentence_start, context.aliases,
+                       document["region_code"] or passage["region_code"], numbers, next_number) \
             if "分别" in sentence else []
-        listed = 0  # figures after 分别 so far: the n-th takes the n-th listed item
+        spread: list[ListedItem] = []
+        listed = 0  # figures after the last 分别 so far: the n-th takes the n-th listed item
         quote = sentence.strip()
         first_row = len(rows)
         while next_number < len(numbers) and numbers[next_number].start < sentence_end:
             match = numbers[next_number]
             next_number += 1
+            while lists and match.start > lists[0][0]:  # past a 分别: its list starts
+                spread, listed = lists.pop(0)[1], 0
             item = None
-            if spread and match.start > listed_from:
+            if spread:
                 item = spread[listed] if listed < len(spread) else None
                 listed += 1
             rows.append(_figure_row(document, passage, match, quote, sentence_start,

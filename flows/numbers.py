@@ -239,14 +239,32 @@ def find_ranks(text: str) -> list[Match]:
             for m in _rank_pattern().finditer(text)]
 
 
+@cache
+def _threshold_patterns() -> dict[str, re.Pattern[str]]:
+    return {r["side"]: re.compile(r["pattern"]) for r in rule_table("thresholds")}
+
+
+def is_threshold(text: str, match: Match) -> bool:
+    """A number that only sets a threshold for what is counted after it (收入超过10亿元的县达到
+    46个, 增长10%以上的企业有300家): the annotation guide's example of a non-figure. Both sides
+    must say so: a comparison before the number or a bound after it, and 的 + what is counted."""
+    if text[match.end:match.end + 1] not in "的及以":
+        return False
+    patterns = _threshold_patterns()
+    after = patterns["after"].match(text, match.end)
+    return after is not None and (after.group("bound") is not None
+                                  or patterns["before"].search(text, max(0, match.start - 3), match.start) is not None)
+
+
 def find_figures(text: str) -> list[Match]:
     """Every figure in a sentence, in reading order, overlaps resolved in favour of the earlier
-    and longer match."""
+    and longer match; thresholds left out."""
     arabic, others = find_arabic(text), find_chinese(text) + find_ranks(text)
-    if not others:
-        return arabic  # one regex's matches: already in order and apart
-    chosen: list[Match] = []
-    for match in sorted(arabic + others, key=lambda m: (m.start, -(m.end - m.start))):
-        if not chosen or match.start >= chosen[-1].end:
-            chosen.append(match)
-    return chosen
+    if others:
+        chosen: list[Match] = []
+        for match in sorted(arabic + others, key=lambda m: (m.start, -(m.end - m.start))):
+            if not chosen or match.start >= chosen[-1].end:
+                chosen.append(match)
+    else:
+        chosen = arabic  # one regex's matches: already in order and apart
+    return [match for match in chosen if not is_threshold(text, match)]

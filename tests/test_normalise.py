@@ -40,6 +40,8 @@ def test_money_is_converted_to_yuan(text, value_text, value):
 
 @pytest.mark.parametrize("text, value_text, qualifier", [
     ("累计减税降费300亿元以上。", "300亿元", "at_least"),
+    ("考核权重不低于5%。", "5%", "at_least"),
+    ("政府债务余额不超过50亿元。", "50亿元", "at_most"),
     ("全年支出不足5亿元。", "5亿元", "less_than"),
     ("税收收入超过80亿元。", "80亿元", "more_than"),
     ("出台政策措施50多条。", "50多条", "more_than"),
@@ -75,12 +77,43 @@ def test_share_and_budget_completion():
     assert only("民生支出占一般公共预算支出的比重为78%。")["measure"] == "share"
 
 
+def test_a_thousands_separator_does_not_end_the_clause():
+    adjusted, completion = figures("一般公共预算收入为调整预算数1,150,000万元的103.2%。")
+    assert (adjusted["phase"], adjusted["indicator"]) == ("adjusted_budget", "gpb_revenue")
+    assert (completion["measure"], completion["indicator"]) == ("budget_completion", "gpb_revenue")
+
+
+def test_not_below_is_a_bound_not_a_gap():
+    row = only("考核权重不低于5%。")
+    assert (row["measure"], row["value"]) == ("share", 5.0)
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("全省80个县中，收入超过10亿元的县达到46个。", ["80个", "46个"]),
+    ("增长10%以上的企业有300家。", ["300家"]),
+    ("财政自给率低于30%的县仍有9个。", ["9个"]),
+    ("完成年初预算数60999万元的40.4%。", ["60999万元", "40.4%"]),  # a base, not a threshold
+    ("安排资金1000万元的项目有12个。", ["1000万元", "12个"]),  # nothing compared: an amount
+])
+def test_thresholds_are_not_figures_but_what_passes_them_is(text, kept):
+    assert [r["value_text"] for r in figures(text)] == kept
+
+
 def test_ranks_with_their_denominator_and_benchmark():
     first, top = figures("绩效评价居全国31省份第一，资金使用进度位居全省首位。", region_code="370200")
     assert (first["value_text"], first["value"], first["rank_of"]) == ("第一", 1.0, 31)
     assert first["benchmark_region_code"] == "100000"
     assert (top["value_text"], top["value"], top["rank_of"]) == ("首位", 1.0, None)
     assert top["benchmark_region_code"] == "370000"
+
+
+@pytest.mark.parametrize("text, indicator", [
+    ("专项债务限额216亿元。", "government_debt_limit"),  # not 专项债, which starts earlier
+    ("一般债务余额120亿元。", "government_debt_balance"),
+    ("惠及经营主体12万户。", "market_entities"),
+])
+def test_longer_aliases_for_debt_and_market_entities(text, indicator):
+    assert only(text)["indicator"] == indicator
 
 
 def test_counts_with_a_classifier_or_a_counted_noun():
@@ -373,3 +406,41 @@ def test_a_rank_naming_no_field_ranks_a_city_in_its_province_and_leaves_a_county
     assert (rank["value"], rank["benchmark_region_code"]) == (1, "150000")
     (rank,) = [r for r in figures("全区财政收入增幅在中心城区排位第五。", "500113") if r["unit"] == "rank"]
     assert rank["benchmark_region_code"] is None
+
+
+def test_the_region_named_for_a_figure_holds_for_the_next_ones_in_its_part_of_the_sentence():
+    rows = figures("从省内看，浙江11个设区市中，杭州市一般公共预算收入2615.9亿元，增长7.9%，总量居全省首位；"
+                   "宁波市收入1847.3亿元，增长6.1%，增幅比全省低0.9个百分点。", "330000")
+    assert [(r["value_text"], r["region_code"]) for r in rows] == [
+        ("11个", "330000"), ("2615.9亿元", "330100"), ("7.9%", "330100"), ("首位", "330100"),
+        ("1847.3亿元", "330200"), ("6.1%", "330200"), ("0.9个百分点", "330200")]
+    top = rows[3]
+    assert (top["benchmark_region_code"], top["rank_of"]) == ("330000", 11)
+
+
+def test_a_rank_among_a_population_named_in_chinese_numerals():
+    row = only("收入总量在中部六个省会城市中居第二位。", region_code="430100")
+    assert (row["value"], row["rank_of"]) == (2.0, 6)
+
+
+def test_a_city_named_like_one_of_its_districts_is_the_city():
+    rows = figures("襄阳、宜昌、荆州三市县域收入分别增长13.5%、12.8%、9.6%。", "420000")
+    assert [r["region_code"] for r in rows] == ["420600", "420500", "421000"]
+
+
+def test_each_respectively_takes_its_own_values():
+    rows = figures("上海、江苏两地一般公共预算收入分别达到100亿元和200亿元，分别增长5%和6%。")
+    assert [(r["value_text"], r["region_code"]) for r in rows] == [
+        ("100亿元", "310000"), ("200亿元", "320000"), ("5%", "310000"), ("6%", "320000")]
+    assert {r["indicator"] for r in rows} == {"gpb_revenue"}
+
+
+def test_respectively_takes_the_regions_named_last():
+    rows = figures("晋江市收入完成135.2亿元，位居全省县域第一；石狮市、南安市分别增长5.2%、4.1%。", "350500")
+    assert [r["region_code"] for r in rows] == ["350582", "350582", "350581", "350583"]
+
+
+def test_a_multiple_of_last_year_does_not_set_the_period():
+    rows = figures("截至5月底，退税规模已是去年全年的4.3倍，其中制造业企业退税68.4亿元。")
+    assert (rows[0]["period_start"].isoformat(), rows[0]["period_end"].isoformat()) == (
+        "2023-01-01", "2023-05-31")

@@ -47,17 +47,29 @@ def _region_levels() -> dict[str, str]:
     return {r["code"]: r["level"] for r in read_codelist("regions").to_pylist()}
 
 
+def _containing(codes: list[str]) -> str | None:
+    """The one code whose region holds all the others: 荆州 names both 荆州市 (421000) and its
+    district 荆州区 (421003); the city is meant."""
+    prefixes = {"province": 2, "prefecture": 4}
+    for code in codes:
+        width = prefixes.get(_region_levels()[code])
+        if width and all(other[:width] == code[:width] for other in codes):
+            return code
+    return None
+
+
 def choose_region(codes: list[str], within: str | None = None) -> str | None:
     """One code for a name: the only one, else the one inside `within` (a region code whose
-    province narrows the choice), else a province-level one; None when still ambiguous."""
+    province narrows the choice), else a province-level one; among several left, the one that
+    holds the others; None when still ambiguous."""
     if len(codes) == 1:
         return codes[0]
     if within:
         inside = [c for c in codes if c[:2] == within[:2]]
-        if len(inside) == 1:
-            return inside[0]
+        if len(inside) == 1 or (inside and _containing(inside)):
+            return inside[0] if len(inside) == 1 else _containing(inside)
     provinces = [c for c in codes if _region_levels()[c] == "province"]
-    return provinces[0] if len(provinces) == 1 else None
+    return provinces[0] if len(provinces) == 1 else _containing(codes)
 
 
 @cache
