@@ -44,6 +44,22 @@ def _indicator_groups() -> dict[str, str]:
     return {r["code"]: r["group"] for r in read_codelist("indicators").to_pylist()}
 
 
+@cache
+def _wholes() -> dict[str, str]:
+    """Indicator → the indicator it is a part of (rules/indicator_parts.csv)."""
+    return {r["part"]: r["whole"] for r in rule_table("indicator_parts")}
+
+
+def _part_of(part: str, whole: str) -> bool:
+    """Whether one indicator is a part of another, directly or through others (契税 → 税收收入
+    → 一般公共预算收入)."""
+    while part in _wholes():
+        part = _wholes()[part]
+        if part == whole:
+            return True
+    return False
+
+
 COUNT_GROUPS = {"program"}  # indicators that count things (项目, 措施, 市场主体)
 
 
@@ -488,8 +504,10 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure, claus
     nearest = aliases.last_before(end)
     if nearest and nearest[0] >= clause_start:
         return codes[nearest[2]], nearest[2]
-    if previous and match.unit != "count" and not generic_subject(context.text, clause_start):
-        return previous  # (a clause opening with 收入 or 支出 names its own kind of subject)
+    if match.unit != "count" and generic_subject(context.text, clause_start):
+        return None  # a clause opening with 收入 or 支出 refers back to its kind (_figure_row)
+    if previous and match.unit != "count":
+        return previous
     if measure.name == "share":  # A占B earlier in the sentence: A is the part
         part_end = context.text.rfind("占", sentence_start, end)
         part = aliases.last_within(sentence_start, part_end) if part_end >= 0 else None
@@ -578,7 +596,10 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
         elif not NAMED_SUBJECT.search(text, clause_start, start):
             found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
     if found and unit != "count" and not (item and item.indicator):  # a listed item is no subject to carry on
-        state.indicator = state.by_group[_indicator_groups().get(found[0])] = found
+        state.indicator = found
+        group = _indicator_groups().get(found[0])
+        if group not in state.by_group or not _part_of(found[0], state.by_group[group][0]):
+            state.by_group[group] = found  # (a part, 其中税收…, leaves its whole for 收入)
     indicator, subject = found if found else (None, None)
     limit = cue_start if cue_start is not None and name in ("gap", "rank") else start
     region = passage["region_code"]

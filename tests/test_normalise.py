@@ -342,6 +342,12 @@ def test_a_bare_revenue_word_borrows_no_expenditure_indicator():
         ("30亿元", "gpb_expenditure"), ("第2位", None)]
 
 
+def test_a_bare_revenue_word_after_a_part_refers_to_the_whole():
+    rows = figures("地方一般公共预算收入增长8.5%，其中税收占比达到72.3%，收入总量在中部六个省会城市中居第二位。")
+    assert [(r["value_text"], r["indicator"]) for r in rows] == [
+        ("8.5%", "gpb_revenue"), ("72.3%", "tax_revenue"), ("第二位", "gpb_revenue")]
+
+
 def test_a_bare_revenue_word_refers_to_the_revenue_indicator_of_the_heading_above():
     document, passages = _document(["一、一般公共预算收入", "收入增幅居全市第2位。"])
     (row,) = extract_figures(document, passages)
