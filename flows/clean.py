@@ -25,6 +25,7 @@ from flows.structure import build_passages
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef\u2018-\u201d\u2026\u2014"
+CJK_CHAR = re.compile(f"[{CJK}]")
 SPACES = "[ \u00a0\u3000\t]+"
 # A space goes only where one side is a CJK character or CJK punctuation and the other is too,
 # or a digit: 列 账 159 项 → 列账159项, while 财政投资 + 专项债券 keeps its spaces.
@@ -165,8 +166,43 @@ def paragraph_ends(lines: list[str]) -> list[bool]:
             for i in range(len(lines))]
 
 
+NUMBER_EDGE = "0123456789.,%"
+
+
 def _join(lines: list[str]) -> str:
-    return drop_meaningless_spaces(" ".join(lines))
+    """Wrapped lines as one paragraph. Chinese wraps anywhere, a number included: lines meeting
+    inside one (增收2 / 3亿元) join without a space; drop_meaningless_spaces takes the others
+    between Chinese characters."""
+    joined = lines[0] if lines else ""
+    for line in lines[1:]:
+        inside_number = (joined[-1:] in NUMBER_EDGE and line[:1] in NUMBER_EDGE
+                         and (joined[-1:].isdigit() or line[:1].isdigit()))
+        if joined.endswith(",") and CJK_CHAR.match(line):
+            joined = joined[:-1] + "，"  # an ASCII comma between Chinese words reads as ，
+        joined += ("" if inside_number else " ") + line
+    return drop_meaningless_spaces(joined)
+
+
+@cache
+def _paragraph_opening() -> re.Pattern[str]:
+    return re.compile(next(r["value"] for r in rule_table("headings") if r["kind"] == "paragraph_opening"))
+
+
+def _wrapped_runs(lines: list[tuple[str, int | None]],
+                  widths: list[int]) -> list[list[tuple[str, int | None]]]:
+    """Lines grouped into paragraphs where text is not wrapped as a whole (a report whose tables
+    and headings are short lines): a line filling the measure and stopping mid-sentence runs on
+    into the next, unless that one opens an item of its own (一、, (二), 3.)."""
+    measure = page_width(widths) if widths else 0
+    runs: list[list[tuple[str, int | None]]] = []
+    continues = False
+    for (line, n), width in zip(lines, widths):
+        if continues and not _paragraph_opening().match(line):
+            runs[-1].append((line, n))
+        else:
+            runs.append([(line, n)])
+        continues = measure - 2 <= width <= measure + 4 and not line.endswith(PARAGRAPH_END)
+    return runs
 
 
 def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragraph]:
@@ -187,8 +223,8 @@ def rebuild_paragraphs(raw: str, page_start: int | None = None) -> list[Paragrap
     non_blank = [(line, n) for line, n in items if line]
     widths = [display_width(line) for line, _ in non_blank]
     if not is_hard_wrapped(widths, [line for line, _ in non_blank]):
-        return _rejoined([Paragraph(drop_meaningless_spaces(line), n) for line, n in non_blank
-                          if drop_meaningless_spaces(line)])
+        runs = [(_join([line for line, _ in run]), run[0][1]) for run in _wrapped_runs(non_blank, widths)]
+        return _rejoined([Paragraph(text, page) for text, page in runs if text])
     paragraphs: list[Paragraph] = []
     for block in _blocks(items):
         ends = paragraph_ends([line for line, _ in block])
