@@ -703,9 +703,10 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
     year = context.section.period.year if context.section.period else context.reference_year
     periods = period_mentions(candidates, year) if candidates else []
     if context.section.period is None and periods:
-        # the section's lead sentence sets its period, cumulative if it says 累计 after it
+        # the section's lead sentence sets its period, cumulative if the report says 累计 after
+        # it (关于2023年5月份财政收支情况的通报 … 累计完成: figures from January)
         context.section.period = cumulative(periods[0].period, context.text, periods[0].end,
-                                            passage_end)
+                                            len(context.text))
     carried = context.section.indicator
     state = PassageState(carried, {_indicator_groups().get(carried[0]): carried} if carried else {})
     rows = []
@@ -735,7 +736,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
     if leads:
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
         context.section = Section(
-            cumulative(periods[-1].period, context.text, periods[-1].end, passage_end) if periods
+            cumulative(periods[-1].period, context.text, periods[-1].end, len(context.text)) if periods
             else context.section.period,
             (context.aliases.codes[lead_alias], lead_alias) if lead_alias
             else context.section.indicator)

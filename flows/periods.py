@@ -44,6 +44,14 @@ def _months(year: int, first: int, last: int) -> Period | None:
     return Period(dt.date(year, first, 1), dt.date(year, last, calendar.monthrange(year, last)[1]))
 
 
+def _days(year: int, month1: int, day1: int, month2: int, day2: int) -> Period | None:
+    try:
+        period = Period(dt.date(year, month1, day1), dt.date(year, month2, day2))
+    except ValueError:  # 2月30日
+        return None
+    return period if period.start <= period.end else None
+
+
 @lru_cache(maxsize=256)  # 一 to 十二, mostly; cn2an takes some 30 µs a call
 def _number(text: str) -> int:
     return int(text) if text.isdigit() else int(cn2an.cn2an(text, "smart"))
@@ -119,6 +127,15 @@ def _resolve(kind: str, groups: dict[str, str], year: int) -> Period | None:
         return _months(year, 1, 12)
     if kind == "as_of_month":
         return _months(year, 1, int(groups["month"]))
+    if kind == "as_of_day":
+        return _days(year, 1, 1, int(groups["month"]), int(groups["day"]))
+    if kind == "day_range":
+        month1 = int(groups["month1"])
+        return _days(year, month1, int(groups["day1"]), int(groups.get("month2", month1)),
+                     int(groups["day2"]))
+    if kind == "five_year_plan":  # the 3rd plan ran 1966–1970 and each later one five years on
+        first = 1966 + 5 * (10 + _number(groups["plan"]) - 3)
+        return Period(dt.date(first, 1, 1), dt.date(first + 4, 12, 31))
     if kind == "month_range":
         first = 1 if groups["month1"] == "元" else int(groups["month1"])
         return _months(year, first, int(groups["month2"]))

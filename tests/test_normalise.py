@@ -196,6 +196,12 @@ def test_a_negative_rate_keeps_its_sign():
     ("4月份，全国一般公共预算收入80亿元。", "2023-04-01", "2023-04-30"),
     ("去年全市税收收入80亿元，比上年增长3%。", "2022-01-01", "2022-12-31"),
     ("“十一五”时期(2006—2010年)，支出年均增长21.4%。", "2006-01-01", "2010-12-31"),
+    ("“十三五”时期，全市财政收入年均增长7.8%。", "2016-01-01", "2020-12-31"),
+    ("4月1日至7月15日，全市办理留抵退税243.7亿元。", "2023-04-01", "2023-07-15"),
+    ("2022年4月1日至7月15日，全市办理留抵退税243.7亿元。", "2022-04-01", "2022-07-15"),
+    ("截至7月15日，全市办理留抵退税243.7亿元。", "2023-01-01", "2023-07-15"),
+    ("2022年，收入占比19.0%，较2017年提高0.9个百分点。", "2022-01-01", "2022-12-31"),
+    ("上半年，税收占比68.6%，较一季度提高3.2个百分点。", "2023-01-01", "2023-06-30"),
 ])
 def test_periods_resolve_against_the_reference_year(text, start, end):
     row = figures(text)[0]
@@ -444,6 +450,20 @@ def test_each_respectively_takes_its_own_values():
 def test_respectively_takes_the_regions_named_last():
     rows = figures("晋江市收入完成135.2亿元，位居全省县域第一；石狮市、南安市分别增长5.2%、4.1%。", "350500")
     assert [r["region_code"] for r in rows] == ["350582", "350582", "350581", "350583"]
+
+
+def test_a_comparison_with_last_year_s_total_does_not_set_the_period():
+    rows = figures("今年上半年，退税减税合计318亿元，超过去年全年水平，其中新增减税降费47.2亿元。")
+    assert {str(r["period_end"]) for r in rows} == {"2023-06-30"}
+
+
+def test_a_monthly_report_s_title_month_runs_from_january_when_the_report_is_cumulative():
+    document, passages = _document(["关于2023年5月份财政收支情况的通报",
+                                    "截至5月末，全市一般公共预算收入累计完成68亿元。",
+                                    "政府性基金方面，基金预算收入完成21亿元。"])
+    rows = extract_figures(document, passages)
+    assert [(str(r["period_start"]), str(r["period_end"])) for r in rows] == [
+        ("2023-01-01", "2023-05-31"), ("2023-01-01", "2023-05-31")]
 
 
 def test_a_multiple_of_last_year_does_not_set_the_period():
