@@ -83,6 +83,22 @@ def test_a_thousands_separator_does_not_end_the_clause():
     assert (completion["measure"], completion["indicator"]) == ("budget_completion", "gpb_revenue")
 
 
+def test_budget_arrangements_and_adjusted_budgets():
+    assert only("市本级一般公共预算收入安排55.9亿元。")["phase"] == "budget"
+    rows = figures("一般公共预算支出预算安排215.4亿元，调整预算为238.9亿元。")
+    assert [r["phase"] for r in rows] == ["budget", "adjusted_budget"]
+
+
+@pytest.mark.parametrize("text, measure, value", [
+    ("土地出让收入35.12亿元，同比减少14.73亿元。", "change", -1473000000.0),  # 同比 names no benchmark
+    ("较去年同期多争取3.02亿元。", "change", 302000000.0),
+    ("20年期以上债券占比超过50%。", "share", 50.0),  # 超过 a bound, not a gap to a benchmark
+])
+def test_changes_against_last_year_and_bounds_are_no_gaps(text, measure, value):
+    row = figures(text)[-1]
+    assert (row["measure"], row["value"]) == (measure, value)
+
+
 def test_not_below_is_a_bound_not_a_gap():
     row = only("考核权重不低于5%。")
     assert (row["measure"], row["value"]) == ("share", 5.0)
