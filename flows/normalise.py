@@ -463,8 +463,9 @@ def respectively(text: str, position: int, aliases: Aliases, within: str | None,
                  count: int) -> list[ListedItem]:
     """Items listed before the 分别 at `position`, one per value after it (收入和支出分别增长A%、B%;
     锡林郭勒与赤峰…分别为A和B; 教育、农林水等支出分别增长A%、B%): the last `count` regions named
-    before it (they may be named a clause earlier), else the indicators of its clause. An item
-    that shortens the one before it (支出 after 一般公共预算收入) is completed from it."""
+    before it (they may be named a clause earlier), else the indicators of its clause, else
+    the last `count` indicators named before it in the sentence. An item that shortens the one
+    before it (支出 after 一般公共预算收入) is completed from it."""
     breaks = [m.end() for m in CLAUSE_BREAK.finditer(text, 0, position)]
     lead = text[breaks[-1] if breaks else 0:position]
     regions = region_mentions(text[:position], within)
@@ -481,6 +482,10 @@ def respectively(text: str, position: int, aliases: Aliases, within: str | None,
             items.append(ListedItem((codes[found[-1][2]], found[-1][2]), None))
         else:
             items.append(ListedItem((codes[completed], item) if completed in codes else None, None))
+    if count >= 2 and not any(item.indicator for item in items):  # 教育支出12.06亿元、…、卫生健
+        named = aliases.words.find(text[:position])["other"]  # 康支出4.87亿元，分别增长A%、B%和C%
+        if len(named) >= count:
+            return [ListedItem((codes[word], word), None) for _, _, word in named[-count:]]
     return items
 
 
@@ -657,24 +662,31 @@ def _document_numbers(text: str, spans: list[tuple[int, int]]) -> list[Match]:
     return find_figures(SENTENCE_ENDS.sub("。", fenced(text, spans)))
 
 
-def _values_after(numbers: list[Match], index: int, start: int, end: int) -> int:
-    """How many numbers from `index` on start after `start` and before `end`."""
-    count = 0
+def _values_listed(text: str, numbers: list[Match], index: int, start: int, end: int) -> int:
+    """How many numbers (from `index` on) are listed after `start` and before `end`: the first
+    and those joined to it by 、 or 和 (分别增长6.2%、11.5%和3.8%；农林水支出… lists three)."""
+    while index < len(numbers) and numbers[index].start <= start:
+        index += 1
+    count, previous_end = 0, None
     while index < len(numbers) and numbers[index].start < end:
-        count += numbers[index].start > start
+        if previous_end is not None and not LIST_SEPARATOR.fullmatch(text, previous_end,
+                                                                     numbers[index].start):
+            break
+        count, previous_end = count + 1, numbers[index].end
         index += 1
     return count
 
 
-def _lists(sentence: str, offset: int, aliases: Aliases, within: str | None,
+def _lists(text: str, offset: int, end: int, aliases: Aliases, within: str | None,
            numbers: list[Match], index: int) -> list[tuple[int, list[ListedItem]]]:
-    """Each 分别 of a sentence (at `offset` in the document) with the items listed before it,
-    its values running up to the next 分别 (…分别达到A、B亿元，分别增长C%、D%). A 分别 whose
-    clause lists nothing takes the previous one's items."""
+    """Each 分别 of the sentence text[offset:end] with the items listed before it, its values
+    listed after it (…分别达到A、B亿元，分别增长C%、D%). A 分别 whose clause lists nothing takes
+    the previous one's items."""
+    sentence = text[offset:end]
     positions = [m.start() for m in re.finditer("分别", sentence)]
     lists: list[tuple[int, list[ListedItem]]] = []
     for position, following in zip(positions, positions[1:] + [len(sentence)]):
-        count = _values_after(numbers, index, offset + position, offset + following)
+        count = _values_listed(text, numbers, index, offset + position, offset + following)
         items = respectively(sentence, position, aliases, within, count)
         lists.append((offset + position, items or (lists[-1][1] if lists else [])))
     return lists
@@ -714,7 +726,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
         sentence_start, sentence_end = context.sentence_at(numbers[next_number].start, offset,
                                                            passage_end)
         sentence = context.text[sentence_start:sentence_end]
-        lists = _lists(sentence, sentence_start, context.aliases,
+        lists = _lists(context.text, sentence_start, sentence_end, context.aliases,
                        document["region_code"] or passage["region_code"], numbers, next_number) \
             if "分别" in sentence else []
         spread: list[ListedItem] = []

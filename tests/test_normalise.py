@@ -127,6 +127,10 @@ def test_ranks_with_their_denominator_and_benchmark():
     ("专项债务限额216亿元。", "government_debt_limit"),  # not 专项债, which starts earlier
     ("一般债务余额120亿元。", "government_debt_balance"),
     ("惠及经营主体12万户。", "market_entities"),
+    ("基金预算支出完成29.43亿元。", "gf_expenditure"),
+    ("争取上级补助资金27.55亿元。", "transfer_payments_received"),
+    ("政府债务余额控制在省核定的限额2290.4亿元以内。", "government_debt_limit"),
+    ("全市为6862户纳税人办理留抵退税。", "market_entities"),
 ])
 def test_longer_aliases_for_debt_and_market_entities(text, indicator):
     assert only(text)["indicator"] == indicator
@@ -461,6 +465,14 @@ def test_each_respectively_takes_its_own_values():
     assert [(r["value_text"], r["region_code"]) for r in rows] == [
         ("100亿元", "310000"), ("200亿元", "320000"), ("5%", "310000"), ("6%", "320000")]
     assert {r["indicator"] for r in rows} == {"gpb_revenue"}
+
+
+def test_respectively_after_items_with_their_own_amounts_takes_the_indicators_named_last():
+    rows = figures("其中：教育支出12.06亿元、社会保障和就业支出6.48亿元、卫生健康支出4.87亿元，"
+                   "分别增长6.2%、11.5%和3.8%；农林水支出5.33亿元，同比下降4.6%。")
+    assert [r["indicator"] for r in rows if r["unit"] == "percent"] == [
+        "education_expenditure", "social_security_expenditure", "health_expenditure",
+        "agriculture_expenditure"]
 
 
 def test_respectively_takes_the_regions_named_last():
