@@ -378,7 +378,7 @@ def rank_of(scope: str, before: str) -> int | None:
     patterns = _rank_of_patterns()
     m = patterns["rank_of"].search(scope)
     if m:
-        return int(m.group("count"))
+        return int(chinese_number(m.group("count")))
     populations = list(patterns["rank_of_population"].finditer(before))
     return int(chinese_number(populations[-1]["count"])) if populations else None
 

@@ -228,15 +228,16 @@ def _rank_value(position: str) -> float:
 
 
 @cache
-def _rank_pattern() -> re.Pattern[str]:
-    return re.compile(next(r["pattern"] for r in rule_table("ranks") if r["kind"] == "rank"))
+def _rank_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(r["pattern"]) for r in rule_table("ranks") if r["kind"] == "rank")
 
 
 def find_ranks(text: str) -> list[Match]:
-    """Ranks introduced by a ranking verb: 居全国第7位, 位居全国首位, 居全国36省市第一."""
+    """Ranks introduced by a ranking verb (居全国第7位, 位居全国首位, 居全国36省市第一) or listed
+    after one (首位、全国第8位)."""
     return [Match(m.start("value"), m.end("value"), _rank_value(m.group("value")), "rank",
                   "exact", "rank", m.group("scope"))
-            for m in _rank_pattern().finditer(text)]
+            for pattern in _rank_patterns() for m in pattern.finditer(text)]
 
 
 @cache

@@ -450,6 +450,12 @@ def test_the_region_named_for_a_figure_holds_for_the_next_ones_in_its_part_of_th
     assert (top["benchmark_region_code"], top["rank_of"]) == ("330000", 11)
 
 
+def test_a_second_rank_listed_after_the_first():
+    first, second = figures("收入增速居中部六省首位、全国第8位。", region_code="430000")
+    assert (first["value"], first["rank_of"], second["value"], second["benchmark_region_code"]) == (
+        1.0, 6, 8.0, "100000")
+
+
 def test_a_rank_among_a_population_named_in_chinese_numerals():
     row = only("收入总量在中部六个省会城市中居第二位。", region_code="430100")
     assert (row["value"], row["rank_of"]) == (2.0, 6)
