@@ -36,10 +36,13 @@ browser:
 	  || echo "make test: could not install chromium and fonts-noto-cjk; the browser test will be skipped"; \
 	fi
 
-# Score the extractor on the shared corpora against their gold (needs ../shared).
+# Score the extractor on the shared corpora against their gold, then on the project's own
+# evaluation set (tests/evaluation; the scorer is ../shared's).
 eval: $(INSTALLED)
 	$(BIN)/cnfiscal run $(SHARED)/corpus/seed $(SHARED)/corpus/dev --out dist/eval
 	$(BIN)/python $(SHARED)/tools/score_figures.py dist/eval $(SHARED)/gold/*.csv
+	$(BIN)/cnfiscal run tests/evaluation/corpus --out dist/eval-own
+	$(BIN)/python $(SHARED)/tools/score_figures.py dist/eval-own tests/evaluation/gold.csv
 
 $(BENCH_INSTALLED): $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[test,bench]"
