@@ -96,9 +96,12 @@ def _compiled(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str]], ...]:
 
 
 @cache
-def _cue_rules(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str], frozenset[str]], ...]:
-    """A cue table's rows, patterns and the units each applies to (none listed: every unit)."""
-    return tuple((row, pattern, frozenset(row.get("units", "").split("|")) - {""})
+def _cue_rules(table: str) -> tuple[tuple[dict[str, str], re.Pattern[str], frozenset[str],
+                                         tuple[str, ...]], ...]:
+    """A cue table's rows, patterns, the units each applies to (none listed: every unit) and
+    the words one of which a text must hold for it to apply (none listed: always)."""
+    return tuple((row, pattern, frozenset(row.get("units", "").split("|")) - {""},
+                  required_words(row) if row.get("requires") else ())
                  for row, pattern in _compiled(table))
 
 
@@ -178,14 +181,16 @@ class Cues:
     ends (the earlier rule first among matches ending together). The spans are cut out and
     joined by 。, which no cue spans, so that only they are scanned; offsets are the text's."""
 
-    def __init__(self, table: str, text: str, spans: list[tuple[int, int]]):
+    def __init__(self, table: str, text: str, spans: list[tuple[int, int]], present: frozenset[str]):
         pieces, piece_starts, position = [], [], 0
         for start, end in spans:
             pieces.append(text[start:end])
             piece_starts.append(position)
             position += end - start + 1
         joined, items = "。".join(pieces), []
-        for index, (row, pattern, units) in enumerate(_cue_rules(table)):
+        for index, (row, pattern, units, requires) in enumerate(_cue_rules(table)):
+            if requires and not holds_any(requires, present):
+                continue
             for m in pattern.finditer(joined):
                 piece = bisect.bisect_right(piece_starts, m.start()) - 1
                 shift = spans[piece][0] - piece_starts[piece]
@@ -261,11 +266,11 @@ class DocumentContext:
 
     @cached_property
     def measure_cues(self) -> Cues:
-        return Cues("measures", self.text, self.figure_clauses)
+        return Cues("measures", self.text, self.figure_clauses, self.present)
 
     @cached_property
     def phase_cues(self) -> Cues:
-        return Cues("phases", self.text, self.figure_clauses)
+        return Cues("phases", self.text, self.figure_clauses, self.present)
 
     @cached_property
     def words(self) -> dict[str, list[tuple[int, int, str]]]:
