@@ -495,11 +495,13 @@ def respectively(text: str, position: int, aliases: Aliases, within: str | None,
 
 
 def indicator_of(context: DocumentContext, match: Match, measure: Measure, clause_start: int,
-                 sentence_start: int, previous: tuple[str, str] | None) -> tuple[str, str] | None:
+                 sentence_start: int, previous: tuple[str, str] | None,
+                 previous_end: int) -> tuple[str, str] | None:
     """The nearest indicator alias (in the text with non-subject phrases blanked): for a
     share, the one before 占; for a count, the noun after it; else the one before the number in
-    its clause; in a clause naming none, the indicator of the sentence's previous figure
-    (税收收入占公共财政收入比重为83%，居全省第3位: the rank is the share's), for a share the part
+    its clause; in a clause naming none, one named since the sentence's previous figure (在教育
+    方面，投入资金7.62亿元), else that figure's indicator (税收收入占公共财政收入比重为83%，
+    居全省第3位: the rank is the share's), for a share the part
     named before an earlier 占 (税收收入仍占财政收入的主体，占比为88%), else the alias before the
     number in the sentence."""
     codes = context.aliases.codes
@@ -517,7 +519,7 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure, claus
     if match.unit != "count" and generic_subject(context.text, clause_start):
         return None  # a clause opening with 收入 or 支出 refers back to its kind (_figure_row)
     if previous and match.unit != "count":
-        return previous
+        return (codes[nearest[2]], nearest[2]) if nearest and nearest[0] >= previous_end else previous
     if measure.name == "share":  # A占B earlier in the sentence: A is the part
         part_end = context.text.rfind("占", sentence_start, end)
         part = aliases.last_within(sentence_start, part_end) if part_end >= 0 else None
@@ -598,7 +600,8 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     previous = last[3] if last and last[0] >= sentence_start and last[2] != "count" \
         and not item else None
     found = (item.indicator if item else None) \
-        or indicator_of(context, match, measure, clause_start, sentence_start, previous)
+        or indicator_of(context, match, measure, clause_start, sentence_start, previous,
+                        last[0] if previous else sentence_start)
     if found is None and unit != "count":
         group = generic_subject(text, clause_start)  # 收入增幅…: names its kind of subject
         if group:

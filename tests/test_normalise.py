@@ -481,6 +481,13 @@ def test_respectively_after_items_with_their_own_amounts_takes_the_indicators_na
         "agriculture_expenditure"]
 
 
+def test_a_subject_named_since_the_previous_figure_beats_the_previous_figure_s():
+    rows = figures("在教育方面，累计投入资金7.62亿元，落实经费保障资金1.35亿元；"
+                   "在社会保障方面，发放各类救助资金2.47亿元。")
+    assert [r["indicator"] for r in rows] == [
+        "education_expenditure", "education_expenditure", "social_security_expenditure"]
+
+
 def test_respectively_takes_the_regions_named_last():
     rows = figures("晋江市收入完成135.2亿元，位居全省县域第一；石狮市、南安市分别增长5.2%、4.1%。", "350500")
     assert [r["region_code"] for r in rows] == ["350582", "350582", "350581", "350583"]
