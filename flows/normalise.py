@@ -318,6 +318,20 @@ UNCUED_MEASURES = {"percent": Measure("share", 1, None, None),  # a bare percent
 LEVEL = Measure("level", 1, None, None)  # any other figure without a cue
 
 
+@cache
+def _trailing_cues() -> tuple[tuple[re.Pattern[str], Measure, frozenset[str]], ...]:
+    return tuple((re.compile(r["pattern"]), Measure(r["measure"], int(r["sign"]), None, None),
+                  frozenset(r["units"].split("|"))) for r in rule_table("trailing_measures"))
+
+
+def _trailing_measure(text: str, match: Match) -> Measure | None:
+    """A cue right after the number (以21.4%的增速领跑), for a number with none before it."""
+    for pattern, measure, units in _trailing_cues():
+        if match.unit in units and pattern.match(text, match.end):
+            return measure
+    return None
+
+
 def measure_of(context: DocumentContext, match: Match, previous_end: int, lead_start: int) -> Measure:
     """Measure and sign from the closest cue in the clause (from lead_start) before the number."""
     if match.unit == "rank":
@@ -326,7 +340,7 @@ def measure_of(context: DocumentContext, match: Match, previous_end: int, lead_s
     cue = context.measure_cues.last(lead_start, match.start, max(previous_end, lead_start) - 1,
                                     match.unit)
     if cue is None:
-        return UNCUED_MEASURES.get(match.unit, LEVEL)
+        return _trailing_measure(text, match) or UNCUED_MEASURES.get(match.unit, LEVEL)
     row, cue_start, m = cue
     if row["sign"] == "direction":
         sign = -1 if m.group("direction").startswith(("低", "慢", "落后", "少")) else 1
@@ -338,9 +352,17 @@ def measure_of(context: DocumentContext, match: Match, previous_end: int, lead_s
 
 @cache
 def _scope_codes(region_code: str | None) -> dict[str, str | None]:
-    return {"nation": NATION_CODE,
-            "province": region_code[:2] + "0000" if region_code else None,
-            "prefecture": region_code[:4] + "00" if region_code else None}
+    province = region_code[:2] + "0000" if region_code else None
+    return {"nation": NATION_CODE, "province": province,
+            "prefecture": region_code[:4] + "00" if region_code else None,
+            "autonomous_region": province if province in _autonomous_regions()
+            and region_code.endswith("00") else region_code}
+
+
+@cache
+def _autonomous_regions() -> frozenset[str]:
+    return frozenset(r["code"] for r in read_codelist("regions").to_pylist()
+                     if r["level"] == "province" and r["name"].endswith("自治区"))
 
 
 def benchmark_of(words: str | None, region_code: str | None) -> str | None:
@@ -538,6 +560,7 @@ def figure_id(document_hash: "hashlib._Hash", start: int, end: int) -> str:
 
 # --- the document ----------------------------------------------------------------------------
 
+LIST_MARKERS = re.compile("分别|分列|分居")  # 柳州、桂林…分列第二、第三位
 LIST_SEPARATOR = re.compile(r"[\s、和及与,，]*")
 NAMED_SUBJECT = re.compile(r"收入|支出|税|资金|债|补助|投入")  # a clause naming its own subject
 
@@ -691,7 +714,7 @@ def _lists(text: str, offset: int, end: int, aliases: Aliases, within: str | Non
     listed after it (…分别达到A、B亿元，分别增长C%、D%). A 分别 whose clause lists nothing takes
     the previous one's items."""
     sentence = text[offset:end]
-    positions = [m.start() for m in re.finditer("分别", sentence)]
+    positions = [m.start() for m in LIST_MARKERS.finditer(sentence)]
     lists: list[tuple[int, list[ListedItem]]] = []
     for position, following in zip(positions, positions[1:] + [len(sentence)]):
         count = _values_listed(text, numbers, index, offset + position, offset + following)
@@ -703,12 +726,12 @@ def _lists(text: str, offset: int, end: int, aliases: Aliases, within: str | Non
 def _broken_down(rows: list[dict], first: int, text: str, sentence_end: int) -> None:
     """The sentence's figures (rows from `first` on) take the indicator its next sentence's
     breakdown implies (rules/breakdowns.csv): …收入完成224.2亿元。其中：中央… makes the 224.2亿元
-    a total."""
+    a total. The nation's revenue is central plus local by definition, and stays as named."""
     for row, pattern in _compiled("breakdowns"):
         if pattern.match(text, sentence_end):
             parts_of = row["parts_of"].split("|")
             for figure in rows[first:]:
-                if figure["indicator"] in parts_of:
+                if figure["indicator"] in parts_of and figure["region_code"] != NATION_CODE:
                     figure["indicator"] = row["indicator"]
 
 
@@ -736,7 +759,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
         sentence = context.text[sentence_start:sentence_end]
         lists = _lists(context.text, sentence_start, sentence_end, context.aliases,
                        document["region_code"] or passage["region_code"], numbers, next_number) \
-            if "分别" in sentence else []
+            if LIST_MARKERS.search(sentence) else []
         spread: list[ListedItem] = []
         listed = 0  # figures after the last 分别 so far: the n-th takes the n-th listed item
         quote = sentence.strip()

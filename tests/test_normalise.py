@@ -85,6 +85,7 @@ def test_a_thousands_separator_does_not_end_the_clause():
 
 def test_budget_arrangements_and_adjusted_budgets():
     assert only("市本级一般公共预算收入安排55.9亿元。")["phase"] == "budget"
+    assert only("全县地方一般公共预算收入预期安排22,950万元。")["phase"] == "budget"
     rows = figures("一般公共预算支出预算安排215.4亿元，调整预算为238.9亿元。")
     assert [r["phase"] for r in rows] == ["budget", "adjusted_budget"]
 
@@ -110,6 +111,7 @@ def test_not_below_is_a_bound_not_a_gap():
     ("财政自给率低于30%的县仍有9个。", ["9个"]),
     ("完成年初预算数60999万元的40.4%。", ["60999万元", "40.4%"]),  # a base, not a threshold
     ("安排资金1000万元的项目有12个。", ["1000万元", "12个"]),  # nothing compared: an amount
+    ("收入超过10亿元的县（市、区）达到11个。", ["11个"]),
 ])
 def test_thresholds_are_not_figures_but_what_passes_them_is(text, kept):
     assert [r["value_text"] for r in figures(text)] == kept
@@ -456,6 +458,17 @@ def test_a_second_rank_listed_after_the_first():
         1.0, 6, 8.0, "100000")
 
 
+def test_ranks_listed_after_named_regions_map_to_them():
+    rows = figures("柳州、桂林两市财政收入分别为86.71亿元和60.42亿元，分列第二、第三位。", region_code="450000")
+    assert [(r["value_text"], r["region_code"]) for r in rows] == [
+        ("86.71亿元", "450200"), ("60.42亿元", "450300"), ("第二", "450200"), ("第三位", "450300")]
+
+
+def test_a_rate_followed_by_its_cue_and_the_whole_autonomous_region():
+    rows = figures("北海以21.4%的增速领跑全区，全区共有10个市实现正增长。", region_code="450000")
+    assert [(r["measure"], r["region_code"]) for r in rows] == [("growth", "450500"), ("level", "450000")]
+
+
 def test_a_rank_among_a_population_named_in_chinese_numerals():
     row = only("收入总量在中部六个省会城市中居第二位。", region_code="430100")
     assert (row["value"], row["rank_of"]) == (2.0, 6)
@@ -491,6 +504,26 @@ def test_a_subject_named_since_the_previous_figure_beats_the_previous_figure_s()
 def test_respectively_takes_the_regions_named_last():
     rows = figures("晋江市收入完成135.2亿元，位居全省县域第一；石狮市、南安市分别增长5.2%、4.1%。", "350500")
     assert [r["region_code"] for r in rows] == ["350582", "350582", "350581", "350583"]
+
+
+@pytest.mark.parametrize("text", [
+    "2023年，加上上年结转收入15.62亿元，收入总计467.82亿元。",  # an item of the accounts
+    "2023年，按同口径计算（剔除上年一次性收入因素），收入增长12.7%。",
+])
+def test_last_year_inside_a_name_or_a_qualification_is_no_period(text):
+    assert {str(r["period_end"]) for r in figures(text)} == {"2023-12-31"}
+
+
+def test_the_figure_of_a_compared_period_is_that_period_s():
+    rows = figures("上半年收入完成300亿元，差距较一季度的84.2亿元有所扩大。")
+    assert [str(r["period_end"]) for r in rows] == ["2023-06-30", "2023-03-31"]
+
+
+def test_the_nation_s_revenue_stays_as_named_before_its_central_and_local_shares():
+    rows = figures("全国一般公共预算收入12579亿元，同比增长4.5%。其中，中央一般公共预算收入5403亿元；"
+                   "地方一般公共预算本级收入7176亿元。", region_code="100000")
+    assert [r["indicator"] for r in rows] == [
+        "gpb_revenue", "gpb_revenue", "central_share_revenue", "gpb_revenue"]
 
 
 def test_a_comparison_with_last_year_s_total_does_not_set_the_period():
