@@ -744,7 +744,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
     if not (holds_figures or leads) and context.section.period is not None:
         return [], next_number  # nothing here can change a figure's attributes
     year = context.section.period.year if context.section.period else context.reference_year
-    periods = period_mentions(candidates, year) if candidates else []
+    periods = period_mentions(candidates, year, context.reference_year) if candidates else []
     if context.section.period is None and periods:
         # the section's lead sentence sets its period, cumulative if the report says 累计 after
         # it (关于2023年5月份财政收支情况的通报 … 累计完成: figures from January)

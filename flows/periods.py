@@ -152,7 +152,7 @@ def _resolve(kind: str, groups: dict[str, str], year: int) -> Period | None:
         return _months(year, 7, 12)
     if kind == "month":
         return _months(year, int(groups["month"]), int(groups["month"]))
-    if kind == "this_year":
+    if kind in ("this_year", "whole_year"):
         return _months(year, 1, 12)
     if kind == "last_year":
         return _months(year - 1, 1, 12)
@@ -170,22 +170,32 @@ def cumulative(period: Period, text: str, start: int, end: int) -> Period:
     return period
 
 
-def period_mentions(candidates: list[Candidate], year: int | None) -> list[PeriodMention]:
-    """A passage's period expressions (its candidates), resolved in reading order; an explicit
-    year becomes the year in force for the expressions after it."""
-    mentions = []
+SAID_FROM_NOW = ("this_year", "last_year")  # 今年, 去年: from the time of writing
+
+
+def period_mentions(candidates: list[Candidate], year: int | None,
+                    reference_year: int | None = None) -> list[PeriodMention]:
+    """A passage's period expressions (its candidates), resolved in reading order. `year` is
+    the year in force (its section's, or the reference year); an explicit year becomes the year
+    in force for the expressions after it. 今年 and 去年 count from the time of writing: the
+    year the paragraph writes, else the reference year (义乌去年财政总收入… / 2023年… / 去年，全市…:
+    both 去年 are 2023), while 全年, 1—5月, 上半年 take the year in force."""
+    mentions, written = [], None
     for start, end, kind, m in candidates:
         groups = {k: v for k, v in m.groupdict().items() if v}
         explicit = groups.get("year")
-        if year is None and not explicit and kind not in ("year", "year_range"):
+        base = (written or reference_year or year) if kind in SAID_FROM_NOW else year
+        if base is None and not explicit and kind not in ("year", "year_range"):
             continue
-        period = _resolve(kind, groups, year or 0)
+        period = _resolve(kind, groups, base or 0)
         if period is None:
             continue
         mentions.append(PeriodMention(start, end, period))
         if kind in ("year", "month_range", "quarter", "first_half", "second_half", "as_of_month") \
                 or explicit:
             year = period.year
+            if explicit or kind == "year":
+                written = year
     return mentions
 
 

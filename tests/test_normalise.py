@@ -526,6 +526,17 @@ def test_the_nation_s_revenue_stays_as_named_before_its_central_and_local_shares
         "gpb_revenue", "gpb_revenue", "central_share_revenue", "gpb_revenue"]
 
 
+def test_last_year_counts_from_the_time_of_writing_and_the_whole_year_from_the_section():
+    document, passages = _document(["义乌去年财政总收入突破二百亿元",
+                                    "2023年全市财政总收入达到203亿元。",
+                                    "去年，全市增值税完成42.7亿元。",
+                                    "民生方面，全年民生支出108亿元。",
+                                    "今年，收入目标设定在126亿元以上。"])
+    document["reference_year"] = 2024
+    rows = extract_figures(document, passages)
+    assert [r["period_end"].year for r in rows] == [2023, 2023, 2023, 2023, 2024]
+
+
 def test_a_comparison_with_last_year_s_total_does_not_set_the_period():
     rows = figures("今年上半年，退税减税合计318亿元，超过去年全年水平，其中新增减税降费47.2亿元。")
     assert {str(r["period_end"]) for r in rows} == {"2023-06-30"}
