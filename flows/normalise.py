@@ -24,7 +24,8 @@ from flows.rules import (WordSets, holds_any, longest_first, required_words, rul
 SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
 LEAD_ENDINGS = ("：", ":")
 MONEY_PHASE_GROUPS = {"revenue", "expenditure", "tax"}  # amounts collected or spent
-OWNER_BLOCKERS = ("比", "较", "于", "占", "对", "居", "列")  # 比全省, 居全国: a benchmark
+OWNER_BLOCKERS = ("比", "较", "于", "占", "对", "居", "列", "在")  # 比全省, 居全国, 在全国…中: a
+# benchmark or a field
 SENTENCE_OPENING = 6  # a region named this close to a segment's start owns its figures
 SEGMENT_BREAK = re.compile("[；;]")  # a sentence's parts about different regions: 杭州市…；宁波市…
 
@@ -35,6 +36,7 @@ class Section:
 
     period: Period | None = None
     indicator: tuple[str, str] | None = None
+    phase: str | None = None  # a heading's: 二、2024年预算草案 makes its amounts budget
 
 
 # --- vocabulary ------------------------------------------------------------------------------
@@ -124,13 +126,20 @@ def document_aliases(text: str, present: frozenset[str]) -> Aliases:
     return compile_aliases(tuple(sorted(definitions.items())))
 
 
-def report_phase(passages: list[dict]) -> str | None:
-    """The phase a whole report implies, from its title and opening passages."""
-    opening = "\n".join(p["text"] for p in passages[:6])
+def report_phase(text: str) -> str | None:
+    """The phase a report implies, from its title and opening passages."""
     for row, pattern in _compiled("report_kinds"):
-        if pattern.search(opening):
+        if pattern.search(text):
             return row["phase"]
     return None
+
+
+def section_phase(heading: str) -> str | None:
+    """The phase a heading gives its section (二、2024年预算草案), when it names one kind of
+    report only (not a title naming 预算执行情况和…预算草案), of those marked for headings
+    (一般公共预算收支情况 heads sections of final accounts as much as of execution reports)."""
+    rows = [row for row, pattern in _compiled("report_kinds") if pattern.search(heading)]
+    return rows[0]["phase"] if len(rows) == 1 and rows[0]["headings"] == "yes" else None
 
 
 # --- what a document holds, found once ----------------------------------------------------
@@ -220,7 +229,7 @@ class DocumentContext:
         self.reference_year: int | None = document["reference_year"]
         self.present = words_present(self.text)  # which rules can apply at all
         self.aliases = document_aliases(self.text, self.present)
-        self.report_phase = report_phase(passages)
+        self.report_phase = report_phase("\n".join(p["text"] for p in passages[:6]))
         self.masked = _masked_subjects(self.text, self.present)  # non-subject phrases blanked
         self.clause_breaks = [m.start() for m in CLAUSE_BREAK.finditer(self.text)]
         self.sentence_breaks = [m.start() for m in SENTENCE_BREAK.finditer(self.text)]
@@ -378,6 +387,12 @@ def benchmark_of(words: str | None, region_code: str | None) -> str | None:
     return named[0][2] if named else None
 
 
+def stated_field(text: str, clause_start: int, start: int) -> str | None:
+    """The field a rank's clause names before it (在全国百强县中排名第5位: 全国百强县)."""
+    fields = list(_rank_of_patterns()["rank_field"].finditer(text, clause_start, start))
+    return fields[-1]["field"] if fields else None
+
+
 def rank_field(region_code: str | None) -> str | None:
     """Where a rank names no field (遥居榜首), a city is ranked among its province's and a
     province among the nation's; a county's field (its city, its province, 中心城区) is left
@@ -439,15 +454,15 @@ def named_owner(context: DocumentContext, segment_start: int, clause_start: int,
 
 def phase_of(context: DocumentContext, match: Match, measure: str, indicator: str | None,
              lead_start: int) -> str | None:
-    """A cue in the clause (from lead_start); else the report's phase; else execution for
-    amounts collected or spent. Percentages keep phase blank."""
+    """A cue in the clause (from lead_start); else the section's phase, from its heading; else
+    the report's; else execution for amounts collected or spent. Percentages keep phase blank."""
     if match.unit != "CNY" or measure not in ("level", "change"):
         return None
     cue = context.phase_cues.last(lead_start, match.start, lead_start - 1)
     if cue:
         return cue.row["phase"]
-    if context.report_phase:
-        return context.report_phase
+    if context.section.phase or context.report_phase:
+        return context.section.phase or context.report_phase
     if measure == "level" and _indicator_groups().get(indicator or "") in MONEY_PHASE_GROUPS:
         return "execution"
     return None
@@ -649,8 +664,8 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     benchmark = benchmark_of(benchmark_words, owner)
     if name == "gap" and not benchmark_words:  # 锡林郭勒与赤峰…，两者相差7.11亿元
         owner, benchmark = compared_pair(text[sentence_start:start], within) or (owner, benchmark)
-    if unit == "rank" and benchmark is None:
-        benchmark = rank_field(owner)
+    if unit == "rank" and benchmark is None:  # 在佛山五区中排名第二; else the usual field
+        benchmark = benchmark_of(stated_field(text, clause_start, start), owner) or rank_field(owner)
     mention = mention_before(periods, start)
     period = mention.period if mention else context.section.period
     if period:
@@ -782,7 +797,9 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
             cumulative(periods[-1].period, context.text, periods[-1].end, len(context.text)) if periods
             else context.section.period,
             (context.aliases.codes[lead_alias], lead_alias) if lead_alias
-            else context.section.indicator)
+            else context.section.indicator,
+            (section_phase(passage["text"]) if passage["kind"] == "heading" else None)
+            or context.section.phase)
     return rows, next_number
 
 

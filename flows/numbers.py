@@ -93,9 +93,9 @@ def _arabic_pattern() -> re.Pattern[str]:
 @cache
 def _chinese_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     money_units = "万亿元|亿元|千万元|百万元|万元|元"
-    not_after = f"0-9.{CN_DIGITS}几数第上成每"  # 3十亿, 几十亿, 第一百: not an amount on its own
+    not_after = f"0-9.{CN_DIGITS}几数第上每"  # 3十亿, 几十亿, 第一百 (and 成百上千): no amount
     return (re.compile(rf"百分之(?P<cn>[{CN_DIGITS}]+)"),
-            re.compile(rf"(?P<cn>[{CN_LEADING}](?<![{not_after}].)[{CN_DIGITS}．.]*)(?P<unit>{money_units}|万亿|亿)"))
+            re.compile(rf"(?P<cn>[{CN_LEADING}](?<![{not_after}].)(?<!成[百千])[{CN_DIGITS}．.]*)(?P<unit>{money_units}|万亿|亿)"))
 
 
 @cache

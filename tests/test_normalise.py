@@ -83,6 +83,13 @@ def test_a_thousands_separator_does_not_end_the_clause():
     assert (completion["measure"], completion["indicator"]) == ("budget_completion", "gpb_revenue")
 
 
+def test_a_budget_draft_section_makes_its_amounts_budget():
+    document, passages = _document(["关于2023年预算执行情况和2024年预算草案的报告",
+                                    "2023年全市一般公共预算收入完成50亿元。",
+                                    "二、2024年预算草案", "教育支出30.7亿元。"])
+    assert [r["phase"] for r in extract_figures(document, passages)] == ["execution", "budget"]
+
+
 def test_budget_arrangements_and_adjusted_budgets():
     assert only("市本级一般公共预算收入安排55.9亿元。")["phase"] == "budget"
     assert only("全县地方一般公共预算收入预期安排22,950万元。")["phase"] == "budget"
@@ -93,6 +100,7 @@ def test_budget_arrangements_and_adjusted_budgets():
 @pytest.mark.parametrize("text, measure, value", [
     ("土地出让收入35.12亿元，同比减少14.73亿元。", "change", -1473000000.0),  # 同比 names no benchmark
     ("较去年同期多争取3.02亿元。", "change", 302000000.0),
+    ("契税同比少14.8亿元。", "change", -1480000000.0),
     ("20年期以上债券占比超过50%。", "share", 50.0),  # 超过 a bound, not a gap to a benchmark
 ])
 def test_changes_against_last_year_and_bounds_are_no_gaps(text, measure, value):
@@ -142,6 +150,16 @@ def test_counts_with_a_classifier_or_a_counted_noun():
     classifier, noun = figures("新建项目46个，惠及2.5万市场主体。")
     assert (classifier["value_text"], classifier["unit"], classifier["indicator"]) == ("46个", "count", "projects")
     assert (noun["value_text"], noun["value"], noun["indicator"]) == ("2.5万", 25000.0, "market_entities")
+
+
+def test_chinese_numeral_amounts_after_完成():
+    row = only("全市一般公共预算支出完成四百二十六亿元。")
+    assert (row["value_text"], row["value"]) == ("四百二十六亿元", 4.26e10)
+
+
+def test_a_county_s_one_character_name_inside_ordinary_words_is_no_region():
+    row = only("各地提高县级保障水平，收入完成100亿元。", region_code="330100")
+    assert row["region_code"] == "330100"
 
 
 @pytest.mark.parametrize("text", [
@@ -469,6 +487,30 @@ def test_a_rate_followed_by_its_cue_and_the_whole_autonomous_region():
     assert [(r["measure"], r["region_code"]) for r in rows] == [("growth", "450500"), ("level", "450000")]
 
 
+@pytest.mark.parametrize("text, region, value, benchmark, rank_of", [
+    ("南海区收入增速在佛山五区中排名第二。", "440605", 2.0, "440600", 5),
+    ("收入增速在全省11个设区市（区）中排名第十一。", "610800", 11.0, "610000", 11),
+    ("义乌在全国百强县中排名第5位。", "330782", 5.0, "100000", None),
+    ("收入规模居全省122个县（市、区）首位。", "330782", 1.0, "330000", 122),
+    ("增速居全国31个省会城市（含直辖市）第一。", "330100", 1.0, "100000", 31),
+])
+def test_a_rank_s_field_and_population(text, region, value, benchmark, rank_of):
+    (row,) = [r for r in figures(text, region_code=region) if r["unit"] == "rank"]
+    assert (row["region_code"], row["value"], row["benchmark_region_code"], row["rank_of"]) == (
+        region, value, benchmark, rank_of)
+
+
+def test_ranks_continued_after_a_first():
+    rows = figures("增幅居金华市第一、全省90个县（市、区）第8位，总量居全国省会城市第9位、中部省会城市第3位。",
+                   region_code="330782")
+    assert [(r["value_text"], r["rank_of"]) for r in rows if r["unit"] == "rank"] == [
+        ("第一", None), ("第8位", 90), ("第9位", None), ("第3位", None)]
+
+
+def test_a_rank_in_a_name_is_no_figure():
+    assert [r for r in figures("全市财政收入位居第一方阵。") if r["unit"] == "rank"] == []
+
+
 def test_a_rank_among_a_population_named_in_chinese_numerals():
     row = only("收入总量在中部六个省会城市中居第二位。", region_code="430100")
     assert (row["value"], row["rank_of"]) == (2.0, 6)
@@ -535,6 +577,12 @@ def test_last_year_counts_from_the_time_of_writing_and_the_whole_year_from_the_s
     document["reference_year"] = 2024
     rows = extract_figures(document, passages)
     assert [r["period_end"].year for r in rows] == [2023, 2023, 2023, 2023, 2024]
+
+
+def test_since_the_start_of_the_year_takes_the_period_in_force():
+    document, passages = _document(["2023年上半年财政收支情况", "今年以来，全市累计办理退税196.4亿元。"])
+    (row,) = extract_figures(document, passages)
+    assert str(row["period_end"]) == "2023-06-30"
 
 
 def test_a_comparison_with_last_year_s_total_does_not_set_the_period():

@@ -96,14 +96,30 @@ def _place_suffixes() -> tuple[str, ...]:
     return tuple(r["suffix"] for r in rule_table("place_suffixes"))
 
 
+@cache
+def _place_name_words() -> frozenset[str]:
+    return frozenset(r["word"] for r in rule_table("place_name_words"))
+
+
+def _word_not_place(name: str, code: str, text: str, end: int, within: str | None) -> bool:
+    """A county's two-character name read inside ordinary words (提高县级 holds 高县, 经费县级
+    费县) or one that is a common word itself (中心城区): a county named by one character plus
+    县/区 counts only inside the document's province and not before 级."""
+    if name in _place_name_words():
+        return True
+    return len(name) == 2 and _region_levels()[code] == "county" and (
+        text.startswith("级", end) or (within is not None and code[:2] != within[:2]))
+
+
 def region_mentions(text: str, within: str | None = None) -> list[tuple[int, int, str]]:
     """(start, end, code) of every unambiguous region name in the text; names that are part of
-    a street's or a station's name (安顺路) are not mentions of the region."""
+    a street's or a station's name (安顺路), or of ordinary words (提高县级), are not mentions of
+    the region."""
     found = []
     for start, end, _ in _mention_finder().find(text):
         if text.startswith(_place_suffixes(), end):
             continue
         code = _mentioned_region(text[start:end], within)
-        if code:
+        if code and not _word_not_place(text[start:end], code, text, end, within):
             found.append((start, end, code))
     return found
