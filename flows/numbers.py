@@ -246,12 +246,16 @@ def _threshold_patterns() -> dict[str, re.Pattern[str]]:
 
 
 def is_threshold(text: str, match: Match) -> bool:
-    """A number that only sets a threshold for what is counted after it (收入超过10亿元的县达到
-    46个, 增长10%以上的企业有300家): the annotation guide's example of a non-figure. Both sides
-    must say so: a comparison before the number or a bound after it, and 的 + what is counted."""
+    """A number that only sets a threshold for what is counted (收入超过10亿元的县达到46个, 增长10%
+    以上的企业有300家, 有7个县收入超过10亿元): the annotation guide's example of a non-figure.
+    After it: a comparison before the number or a bound after it, and 的 + what is counted;
+    before it: 有 N个… or N个…均, then the comparison."""
+    patterns = _threshold_patterns()
+    if text[match.start - 1:match.start] in "过于破足在" and patterns["counted_before"].search(
+            text, max(0, match.start - 24), match.start):
+        return True
     if text[match.end:match.end + 1] not in "的及以":
         return False
-    patterns = _threshold_patterns()
     after = patterns["after"].match(text, match.end)
     return after is not None and (after.group("bound") is not None
                                   or patterns["before"].search(text, max(0, match.start - 3), match.start) is not None)

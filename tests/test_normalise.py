@@ -120,6 +120,9 @@ def test_not_below_is_a_bound_not_a_gap():
     ("完成年初预算数60999万元的40.4%。", ["60999万元", "40.4%"]),  # a base, not a threshold
     ("安排资金1000万元的项目有12个。", ["1000万元", "12个"]),  # nothing compared: an amount
     ("收入超过10亿元的县（市、区）达到11个。", ["11个"]),
+    ("全市12个县（市、区）中，有7个一般公共预算收入超过10亿元。", ["12个", "7个"]),
+    ("全市13个乡镇（街道）财政支出进度均超过40%。", ["13个"]),
+    ("新建12个项目总投资超过10亿元。", ["12个", "10亿元"]),  # a total, not a threshold
 ])
 def test_thresholds_are_not_figures_but_what_passes_them_is(text, kept):
     assert [r["value_text"] for r in figures(text)] == kept
