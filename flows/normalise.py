@@ -658,6 +658,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     segment_start = context.segment_start(clause_start, sentence_start)
     previous_owner = state.owner[1] if state.owner and state.owner[0] == segment_start else None
     named = named_owner(context, segment_start, clause_start, limit, region, within, previous_owner)
+    named_here = named is not None and named != previous_owner
     if named and not (item and item.region):  # a listed region holds for its item only
         state.owner = (segment_start, named)
     owner = (item.region if item else None) or named or region
@@ -666,6 +667,8 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
         owner, benchmark = compared_pair(text[sentence_start:start], within) or (owner, benchmark)
     if unit == "rank" and benchmark is None:  # 在佛山五区中排名第二; else the usual field
         benchmark = benchmark_of(stated_field(text, clause_start, start), owner) or rank_field(owner)
+    if unit == "rank" and owner == benchmark and not named_here:  # carried from 全省90个县: a region
+        owner = region  # is not ranked within itself
     mention = mention_before(periods, start)
     period = mention.period if mention else context.section.period
     if period:

@@ -510,6 +510,12 @@ def test_ranks_continued_after_a_first():
         ("第一", None), ("第8位", 90), ("第9位", None), ("第3位", None)]
 
 
+def test_a_rank_is_not_its_own_field_s():
+    rows = figures("增幅居金华市第一、全省90个县（市、区）第8位。", region_code="330782")
+    assert [(r["value_text"], r["region_code"], r["benchmark_region_code"]) for r in rows] == [
+        ("第一", "330782", "330700"), ("90个", "330000", None), ("第8位", "330782", "330000")]
+
+
 def test_a_rank_in_a_name_is_no_figure():
     assert [r for r in figures("全市财政收入位居第一方阵。") if r["unit"] == "rank"] == []
 
