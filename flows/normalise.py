@@ -17,7 +17,7 @@ from functools import cache, cached_property, lru_cache
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, chinese_number, find_figures
 from flows.periods import (FENCE, Period, cumulative, fenced, mention_before, period_candidates,
-                           period_mentions)
+                           period_mentions, spanning)
 from flows.rules import (WordSets, holds_any, longest_first, required_words, rule_table,
                          words_present)
 
@@ -575,7 +575,7 @@ def figure_id(document_hash: "hashlib._Hash", start: int, end: int) -> str:
 
 # --- the document ----------------------------------------------------------------------------
 
-LIST_MARKERS = re.compile("分别|分列|分居")  # 柳州、桂林…分列第二、第三位
+LIST_MARKERS = re.compile("分别|依次|分列|分居")  # 柳州、桂林…分列第二、第三位; 郑州、西安依次为…
 LIST_SEPARATOR = re.compile(r"[\s、和及与,，]*")
 NAMED_SUBJECT = re.compile(r"收入|支出|税|资金|债|补助|投入")  # a clause naming its own subject
 
@@ -673,6 +673,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     period = mention.period if mention else context.section.period
     if period:
         period = cumulative(period, text, mention.end if mention else passage["char_start"], start)
+        period = spanning(period, periods, context.section.period, text, segment_start, start)
     phase = phase_of(context, match, name, indicator, clause_start)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))
@@ -765,9 +766,11 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
     periods = period_mentions(candidates, year, context.reference_year) if candidates else []
     if context.section.period is None and periods:
         # the section's lead sentence sets its period, cumulative if the report says 累计 after
-        # it (关于2023年5月份财政收支情况的通报 … 累计完成: figures from January)
-        context.section.period = cumulative(periods[0].period, context.text, periods[0].end,
-                                            len(context.text))
+        # it (关于2023年5月份财政收支情况的通报 … 累计完成: figures from January); a span that
+        # starts later (今年二季度…) holds for its own paragraph, the section keeps its year
+        first = cumulative(periods[0].period, context.text, periods[0].end, len(context.text))
+        context.section.period = first if (first.start.month, first.start.day) == (1, 1) \
+            else Period(first.start.replace(month=1, day=1), first.end.replace(month=12, day=31))
     carried = context.section.indicator
     state = PassageState(carried, {_indicator_groups().get(carried[0]): carried} if carried else {})
     rows = []
@@ -796,8 +799,11 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
         _broken_down(rows, first_row, context.text, sentence_end)
     if leads:
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
+        # a heading's first period (2023年…执行情况和2024年…草案 opens on 2023); a lead
+        # sentence's last, the one just before its colon
+        opening = (periods[0] if passage["kind"] == "heading" else periods[-1]) if periods else None
         context.section = Section(
-            cumulative(periods[-1].period, context.text, periods[-1].end, len(context.text)) if periods
+            cumulative(opening.period, context.text, opening.end, len(context.text)) if opening
             else context.section.period,
             (context.aliases.codes[lead_alias], lead_alias) if lead_alias
             else context.section.indicator,

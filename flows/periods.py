@@ -68,6 +68,24 @@ def _cumulative() -> re.Pattern[str]:
     return next(pattern for kind, pattern, _ in _patterns() if kind == "cumulative")
 
 
+@cache
+def _span() -> re.Pattern[str]:
+    return next(pattern for kind, pattern, _ in _patterns() if kind == "span")
+
+
+def spanning(period: Period, mentions: list[PeriodMention], section: Period | None, text: str,
+             start: int, end: int) -> Period:
+    """A figure said over several years (年均增长8.3%, 五年累计…: a span cue between `start`, where
+    its part of the sentence starts, and `end`, itself) covers the last span of years named before it, the
+    section's included, rather than the single year in force."""
+    if period.start.year < period.end.year or not _span().search(text, start, end):
+        return period
+    spans = [m.period for m in mentions if m.end <= end and m.period.start.year < m.period.end.year]
+    if spans:
+        return spans[-1]
+    return section if section and section.start.year < section.end.year else period
+
+
 FENCE = "\0"
 
 
@@ -102,7 +120,7 @@ def period_candidates(text: str, spans: list[tuple[int, int]],
     starts: list[int] = []  # the taken expressions, kept sorted and disjoint
     taken: list[Candidate] = []
     for kind, pattern, requires in _patterns():
-        if kind in ("mask", "cumulative") or not holds_any(requires, present):
+        if kind in ("mask", "cumulative", "span") or not holds_any(requires, present):
             continue  # masks were applied; 累计 names no period (see cumulative)
         for m in pattern.finditer(masked):
             index = bisect.bisect_left(starts, m.start())
@@ -171,6 +189,7 @@ def cumulative(period: Period, text: str, start: int, end: int) -> Period:
 
 
 SAID_FROM_NOW = ("this_year", "last_year")  # 今年, 去年: from the time of writing
+YEAR_KINDS = ("year", "this_year", "last_year", "whole_year")  # expressions naming a whole year
 
 
 def period_mentions(candidates: list[Candidate], year: int | None,
@@ -181,7 +200,7 @@ def period_mentions(candidates: list[Candidate], year: int | None,
     year the paragraph writes, else the reference year (义乌去年财政总收入… / 2023年… / 去年，全市…:
     both 去年 are 2023), while 全年, 1—5月, 上半年 take the year in force."""
     mentions, written = [], None
-    for start, end, kind, m in candidates:
+    for index, (start, end, kind, m) in enumerate(candidates):
         groups = {k: v for k, v in m.groupdict().items() if v}
         explicit = groups.get("year")
         base = (written or reference_year or year) if kind in SAID_FROM_NOW else year
@@ -190,6 +209,12 @@ def period_mentions(candidates: list[Candidate], year: int | None,
         period = _resolve(kind, groups, base or 0)
         if period is None:
             continue
+        if kind in YEAR_KINDS and index + 1 < len(candidates) and candidates[index + 1][0] == end:
+            year = period.year  # 今年前三季度, 去年上半年: the year of the expression that follows
+            continue
+        if kind == "this_year" and mentions and start - mentions[-1].end <= 12 \
+                and mentions[-1].period.year == period.year:
+            continue  # 截至9月末，全省今年已发行…: 今年 only names the year of the span before it
         mentions.append(PeriodMention(start, end, period))
         if kind in ("year", "month_range", "quarter", "first_half", "second_half", "as_of_month") \
                 or explicit:

@@ -101,6 +101,10 @@ def test_budget_arrangements_and_adjusted_budgets():
     ("土地出让收入35.12亿元，同比减少14.73亿元。", "change", -1473000000.0),  # 同比 names no benchmark
     ("较去年同期多争取3.02亿元。", "change", 302000000.0),
     ("契税同比少14.8亿元。", "change", -1480000000.0),
+    ("五年累计完成187.4亿元，比前五年多出近60亿元。", "change", 6000000000.0),
+    ("全市收入由2019年的31.6亿元增加到2023年的43.5亿元。", "level", 4350000000.0),
+    ("已发行新增专项债券38780亿元，完成全年限额3.8万亿元的102%。", "budget_completion", 102.0),
+    ("全市财政自给率约为81%。", "share", 81.0),
     ("20年期以上债券占比超过50%。", "share", 50.0),  # 超过 a bound, not a gap to a benchmark
 ])
 def test_changes_against_last_year_and_bounds_are_no_gaps(text, measure, value):
@@ -144,6 +148,7 @@ def test_ranks_with_their_denominator_and_benchmark():
     ("争取上级补助资金27.55亿元。", "transfer_payments_received"),
     ("政府债务余额控制在省核定的限额2290.4亿元以内。", "government_debt_limit"),
     ("全市为6862户纳税人办理留抵退税。", "market_entities"),
+    ("省对市县转移支付2381.6亿元。", "transfer_payments_to_lower"),
 ])
 def test_longer_aliases_for_debt_and_market_entities(text, indicator):
     assert only(text)["indicator"] == indicator
@@ -245,6 +250,10 @@ def test_a_negative_rate_keeps_its_sign():
     ("截至7月15日，全市办理留抵退税243.7亿元。", "2023-01-01", "2023-07-15"),
     ("2022年，收入占比19.0%，较2017年提高0.9个百分点。", "2022-01-01", "2022-12-31"),
     ("上半年，税收占比68.6%，较一季度提高3.2个百分点。", "2023-01-01", "2023-06-30"),
+    ("2019—2023年，全市收入年均增长8.3%。", "2019-01-01", "2023-12-31"),
+    ("1—11月，全国土地出让收入下降17.4%，降幅比1—10月收窄0.6个百分点。", "2023-01-01", "2023-11-30"),
+    ("上半年，支出进度达到全年预算的48.6%。", "2023-01-01", "2023-06-30"),
+    ("截至9月末，全省今年已发行新增债券538.2亿元。", "2023-01-01", "2023-09-30"),
 ])
 def test_periods_resolve_against_the_reference_year(text, start, end):
     row = figures(text)[0]
@@ -520,6 +529,12 @@ def test_a_rank_in_a_name_is_no_figure():
     assert [r for r in figures("全市财政收入位居第一方阵。") if r["unit"] == "rank"] == []
 
 
+def test_values_listed_in_turn_after_cities():
+    rows = figures("成都、武汉、长沙位列前三，分别为1929.3亿元、1613.2亿元和1308.7亿元；郑州、西安依次为"
+                   "1165.9亿元、902.6亿元。")
+    assert [r["region_code"] for r in rows] == ["510100", "420100", "430100", "410100", "610100"]
+
+
 def test_a_rank_among_a_population_named_in_chinese_numerals():
     row = only("收入总量在中部六个省会城市中居第二位。", region_code="430100")
     assert (row["value"], row["rank_of"]) == (2.0, 6)
@@ -592,6 +607,22 @@ def test_since_the_start_of_the_year_takes_the_period_in_force():
     document, passages = _document(["2023年上半年财政收支情况", "今年以来，全市累计办理退税196.4亿元。"])
     (row,) = extract_figures(document, passages)
     assert str(row["period_end"]) == "2023-06-30"
+
+
+def test_a_figure_said_over_years_covers_the_span_not_its_last_year():
+    rows = figures("2019—2023年，全市收入由2019年的31.6亿元增加到2023年的43.5亿元，五年累计187.4亿元。")
+    assert [(r["period_start"].year, r["period_end"].year) for r in rows] == [
+        (2019, 2019), (2023, 2023), (2019, 2023)]
+
+
+def test_a_year_joined_to_a_span_and_a_title_naming_two_years():
+    document, passages = _document(["今年前三季度，全市完成收入213.6亿元。", "支出方面，全市支出完成426亿元。"])
+    assert [str(r["period_end"]) for r in extract_figures(document, passages)] == ["2023-09-30"] * 2
+    document, passages = _document(["桦南县2023年预算执行情况和2024年预算草案的报告",
+                                    "一、一般公共预算执行情况", "全县一般公共预算收入完成41286万元。",
+                                    "三、2024年预算安排", "一般公共预算收入预期43350万元。"])
+    rows = extract_figures(document, passages)
+    assert [(r["period_end"].year, r["phase"]) for r in rows] == [(2023, "execution"), (2024, "budget")]
 
 
 def test_a_comparison_with_last_year_s_total_does_not_set_the_period():

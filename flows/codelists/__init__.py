@@ -61,7 +61,8 @@ def _containing(codes: list[str]) -> str | None:
 def choose_region(codes: list[str], within: str | None = None) -> str | None:
     """One code for a name: the only one, else the one inside `within` (a region code whose
     province narrows the choice), else a province-level one; among several left, the one that
-    holds the others; None when still ambiguous."""
+    holds the others, else the only city (西安: 西安市, not 辽源's 西安区); None when still
+    ambiguous."""
     if len(codes) == 1:
         return codes[0]
     if within:
@@ -69,7 +70,10 @@ def choose_region(codes: list[str], within: str | None = None) -> str | None:
         if len(inside) == 1 or (inside and _containing(inside)):
             return inside[0] if len(inside) == 1 else _containing(inside)
     provinces = [c for c in codes if _region_levels()[c] == "province"]
-    return provinces[0] if len(provinces) == 1 else _containing(codes)
+    if len(provinces) == 1:
+        return provinces[0]
+    prefectures = [c for c in codes if _region_levels()[c] == "prefecture"]
+    return _containing(codes) or (prefectures[0] if len(prefectures) == 1 else None)
 
 
 @cache
