@@ -24,8 +24,8 @@ from flows.rules import (WordSets, holds_any, longest_first, required_words, rul
 SENTENCE_BREAK = re.compile(r"[。！？!?\n]")  # a sentence runs up to and with its end mark
 LEAD_ENDINGS = ("：", ":")
 MONEY_PHASE_GROUPS = {"revenue", "expenditure", "tax"}  # amounts collected or spent
-OWNER_BLOCKERS = ("比", "较", "于", "占", "对", "居", "列", "在")  # 比全省, 居全国, 在全国…中: a
-# benchmark or a field
+OWNER_BLOCKERS = ("比", "较", "于", "占", "对", "居", "列", "在", "为")  # 比全省, 居全国, 在全国…中,
+# 为全国平均水平的58.2%: a benchmark or a field
 SENTENCE_OPENING = 6  # a region named this close to a segment's start owns its figures
 SEGMENT_BREAK = re.compile("[；;]")  # a sentence's parts about different regions: 杭州市…；宁波市…
 
@@ -236,6 +236,7 @@ class DocumentContext:
         self.segment_breaks = [m.start() for m in SEGMENT_BREAK.finditer(self.text)]
         self.numbers = _document_numbers(self.text, [(p["char_start"], p["char_end"]) for p in passages])
         self.section = Section()
+        self.last_period: Period | None = None  # the last period the previous passage named
         self.id_hash = hashlib.sha256(f"{document['document_id']}:".encode())  # see figure_id
         self._owners: dict[str | None, Words] = {}
 
@@ -575,6 +576,7 @@ def figure_id(document_hash: "hashlib._Hash", start: int, end: int) -> str:
 
 # --- the document ----------------------------------------------------------------------------
 
+CONTINUATIONS = ("其中", "此外", "同时")  # a paragraph opening so goes on from the one before
 LIST_MARKERS = re.compile("分别|依次|分列|分居")  # 柳州、桂林…分列第二、第三位; 郑州、西安依次为…
 LIST_SEPARATOR = re.compile(r"[\s、和及与,，]*")
 NAMED_SUBJECT = re.compile(r"收入|支出|税|资金|债|补助|投入")  # a clause naming its own subject
@@ -609,6 +611,8 @@ class PassageState:
     last: tuple[int, Measure, str, tuple[str, str] | None] | None = None  # the previous figure's
     # end, measure, unit and indicator
     owner: tuple[int, str] | None = None  # the segment start and code of the last owner named
+    period: Period | None = None  # the period the passage opens in: its section's, or the one
+    # the paragraph before ended in when this one goes on from it (其中，…)
 
 
 def _figure_measure(context: DocumentContext, match: Match, sentence_start: int, lead_start: int,
@@ -644,7 +648,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
         group = generic_subject(text, clause_start)  # 收入增幅…: names its kind of subject
         if group:
             found = state.by_group.get(group)  # 收入增幅…: the passage's last revenue indicator
-        elif not NAMED_SUBJECT.search(text, clause_start, start):
+        elif not NAMED_SUBJECT.search(context.masked, clause_start, start):  # (扣除留抵退税…后)
             found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
     if found and unit != "count" and not (item and item.indicator):  # a listed item is no subject to carry on
         state.indicator = found
@@ -670,7 +674,7 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     if unit == "rank" and owner == benchmark and not named_here:  # carried from 全省90个县: a region
         owner = region  # is not ranked within itself
     mention = mention_before(periods, start)
-    period = mention.period if mention else context.section.period
+    period = mention.period if mention else state.period
     if period:
         period = cumulative(period, text, mention.end if mention else passage["char_start"], start)
         period = spanning(period, periods, context.section.period, text, segment_start, start)
@@ -772,7 +776,9 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
         context.section.period = first if (first.start.month, first.start.day) == (1, 1) \
             else Period(first.start.replace(month=1, day=1), first.end.replace(month=12, day=31))
     carried = context.section.indicator
-    state = PassageState(carried, {_indicator_groups().get(carried[0]): carried} if carried else {})
+    state = PassageState(carried, {_indicator_groups().get(carried[0]): carried} if carried else {},
+                         period=context.last_period if passage["text"].startswith(CONTINUATIONS)
+                         and context.last_period else context.section.period)
     rows = []
     while next_number < len(numbers) and numbers[next_number].start < passage_end:
         sentence_start, sentence_end = context.sentence_at(numbers[next_number].start, offset,
@@ -797,6 +803,7 @@ def _passage_figures(document: dict, passage: dict, context: DocumentContext,
             rows.append(_figure_row(document, passage, match, quote, sentence_start,
                                     item, context, state, periods))
         _broken_down(rows, first_row, context.text, sentence_end)
+    context.last_period = periods[-1].period if periods else state.period
     if leads:
         lead_alias = context.every_alias.last_within(passage["char_start"], passage["char_end"])
         # a heading's first period (2023年…执行情况和2024年…草案 opens on 2023); a lead

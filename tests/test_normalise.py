@@ -90,6 +90,11 @@ def test_a_budget_draft_section_makes_its_amounts_budget():
     assert [r["phase"] for r in extract_figures(document, passages)] == ["execution", "budget"]
 
 
+def test_a_budget_adjustment_from_the_start_of_the_year():
+    rows = figures("新增债券由年初的21.3亿元调整为27.65亿元。")
+    assert [r["phase"] for r in rows] == ["budget", "adjusted_budget"]
+
+
 def test_budget_arrangements_and_adjusted_budgets():
     assert only("市本级一般公共预算收入安排55.9亿元。")["phase"] == "budget"
     assert only("全县地方一般公共预算收入预期安排22,950万元。")["phase"] == "budget"
@@ -105,6 +110,7 @@ def test_budget_arrangements_and_adjusted_budgets():
     ("全市收入由2019年的31.6亿元增加到2023年的43.5亿元。", "level", 4350000000.0),
     ("已发行新增专项债券38780亿元，完成全年限额3.8万亿元的102%。", "budget_completion", 102.0),
     ("全市财政自给率约为81%。", "share", 81.0),
+    ("债务率为71.2%，低于国际通行的100%警戒线。", "share", 100.0),  # the line, not a gap of −100
     ("20年期以上债券占比超过50%。", "share", 50.0),  # 超过 a bound, not a gap to a benchmark
 ])
 def test_changes_against_last_year_and_bounds_are_no_gaps(text, measure, value):
@@ -529,6 +535,13 @@ def test_a_rank_in_a_name_is_no_figure():
     assert [r for r in figures("全市财政收入位居第一方阵。") if r["unit"] == "rank"] == []
 
 
+def test_a_gap_to_the_national_average_over_the_same_period_and_a_ratio_to_it():
+    gap = only("收入增幅比同期全国平均增幅高出1.5个百分点。", region_code="320000")
+    assert (gap["measure"], gap["region_code"], gap["benchmark_region_code"]) == ("gap", "320000", "100000")
+    ratio = figures("河南人均一般公共预算收入约4193元，仅为全国平均水平的58.2%。", region_code="410000")[-1]
+    assert ratio["region_code"] == "410000"
+
+
 def test_values_listed_in_turn_after_cities():
     rows = figures("成都、武汉、长沙位列前三，分别为1929.3亿元、1613.2亿元和1308.7亿元；郑州、西安依次为"
                    "1165.9亿元、902.6亿元。")
@@ -623,6 +636,19 @@ def test_a_year_joined_to_a_span_and_a_title_naming_two_years():
                                     "三、2024年预算安排", "一般公共预算收入预期43350万元。"])
     rows = extract_figures(document, passages)
     assert [(r["period_end"].year, r["phase"]) for r in rows] == [(2023, "execution"), (2024, "budget")]
+
+
+def test_an_elided_subject_after_a_masked_qualification():
+    rows = figures("一般公共预算收入完成166亿元。扣除留抵退税因素后同口径增长12.7%，按自然口径计算增长4.2%。")
+    assert {r["indicator"] for r in rows} == {"gpb_revenue"}
+
+
+def test_a_paragraph_going_on_from_the_one_before_keeps_its_period():
+    document, passages = _document(["我市今年新增减税降费超百亿元",
+                                    "2022年，我市新增减税降费及退税缓税缓费112.6亿元。",
+                                    "其中，增值税留抵退税68.3亿元。"])
+    rows = extract_figures(document, passages)
+    assert [r["period_end"].year for r in rows[-2:]] == [2022, 2022]
 
 
 def test_a_comparison_with_last_year_s_total_does_not_set_the_period():
