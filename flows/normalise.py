@@ -17,7 +17,7 @@ from functools import cache, cached_property, lru_cache
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
 from flows.numbers import Match, chinese_number, find_figures
 from flows.periods import (FENCE, Period, cumulative, fenced, mention_before, period_candidates,
-                           period_mentions, spanning)
+                           period_mentions, span_words, spanning)
 from flows.rules import (WordSets, holds_any, longest_first, required_words, rule_table,
                          words_present)
 
@@ -52,6 +52,7 @@ def _wholes() -> dict[str, str]:
     return {r["part"]: r["whole"] for r in rule_table("indicator_parts")}
 
 
+@lru_cache(maxsize=1024)
 def _part_of(part: str, whole: str) -> bool:
     """Whether one indicator is a part of another, directly or through others (契税 → 税收收入
     → 一般公共预算收入)."""
@@ -228,6 +229,7 @@ class DocumentContext:
         self.text: str = document["text"]
         self.reference_year: int | None = document["reference_year"]
         self.present = words_present(self.text)  # which rules can apply at all
+        self.spans = holds_any(span_words(), self.present)  # 年均, 五年累计: periods.spanning
         self.aliases = document_aliases(self.text, self.present)
         self.report_phase = report_phase("\n".join(p["text"] for p in passages[:6]))
         self.masked = _masked_subjects(self.text, self.present)  # non-subject phrases blanked
@@ -589,6 +591,11 @@ def _generic_subjects() -> dict[str, str]:
 
 
 @cache
+def _generic_words() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, _generic_subjects())))
+
+
+@cache
 def _generic_openings() -> re.Pattern[str]:
     """A clause opening with a generic subject word, after what may precede it."""
     return re.compile("|".join(f"(?P<g{i}>{r['opening']}{re.escape(r['word'])})"
@@ -597,6 +604,8 @@ def _generic_openings() -> re.Pattern[str]:
 
 def generic_subject(text: str, clause_start: int) -> str | None:
     """The indicator group a clause opening with a bare 收入 or 支出 refers back to."""
+    if not _generic_words().search(text, clause_start, clause_start + 24):
+        return None  # no such word near the clause's start: no need for the opening patterns
     m = _generic_openings().match(text, clause_start)
     return rule_table("generic_subjects")[int(m.lastgroup[1:])]["group"] if m else None
 
@@ -677,7 +686,8 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     period = mention.period if mention else state.period
     if period:
         period = cumulative(period, text, mention.end if mention else passage["char_start"], start)
-        period = spanning(period, periods, context.section.period, text, segment_start, start)
+        if context.spans:
+            period = spanning(period, periods, context.section.period, text, segment_start, start)
     phase = phase_of(context, match, name, indicator, clause_start)
     if period and phase in ("budget", "adjusted_budget"):
         period = Period(period.start.replace(month=1, day=1), period.end.replace(month=12, day=31))

@@ -240,6 +240,10 @@ def find_ranks(text: str) -> list[Match]:
             for pattern in _rank_patterns() for m in pattern.finditer(text)]
 
 
+THRESHOLD_AFTER = "的及以"  # a threshold's number is followed by one of these (的县, 以上的, 及以上)
+THRESHOLD_BEFORE = "过于破足在"  # or, counted before, preceded by its comparison's last character
+
+
 @cache
 def _threshold_patterns() -> dict[str, re.Pattern[str]]:
     return {r["side"]: re.compile(r["pattern"]) for r in rule_table("thresholds")}
@@ -250,12 +254,13 @@ def is_threshold(text: str, match: Match) -> bool:
     以上的企业有300家, 有7个县收入超过10亿元): the annotation guide's example of a non-figure.
     After it: a comparison before the number or a bound after it, and 的 + what is counted;
     before it: 有 N个… or N个…均, then the comparison."""
-    patterns = _threshold_patterns()
-    if text[match.start - 1:match.start] in "过于破足在" and patterns["counted_before"].search(
+    before = text[match.start - 1] if match.start else ""
+    if before and before in THRESHOLD_BEFORE and _threshold_patterns()["counted_before"].search(
             text, max(0, match.start - 24), match.start):
         return True
-    if text[match.end:match.end + 1] not in "的及以":
+    if not text[match.end:match.end + 1] or text[match.end] not in THRESHOLD_AFTER:
         return False
+    patterns = _threshold_patterns()
     after = patterns["after"].match(text, match.end)
     return after is not None and (after.group("bound") is not None
                                   or patterns["before"].search(text, max(0, match.start - 3), match.start) is not None)
@@ -272,4 +277,7 @@ def find_figures(text: str) -> list[Match]:
                 chosen.append(match)
     else:
         chosen = arabic  # one regex's matches: already in order and apart
-    return [match for match in chosen if not is_threshold(text, match)]
+    return [match for match in chosen  # (a cheap look at the characters around it first)
+            if not ((text[match.end:match.end + 1] in THRESHOLD_AFTER
+                     or (match.start and text[match.start - 1] in THRESHOLD_BEFORE))
+                    and is_threshold(text, match))]

@@ -73,6 +73,11 @@ def _span() -> re.Pattern[str]:
     return next(pattern for kind, pattern, _ in _patterns() if kind == "span")
 
 
+def span_words() -> tuple[str, ...]:
+    """The words one of which a text must hold for `spanning` to apply (rules.words_present)."""
+    return next(requires for kind, _, requires in _patterns() if kind == "span")
+
+
 def spanning(period: Period, mentions: list[PeriodMention], section: Period | None, text: str,
              start: int, end: int) -> Period:
     """A figure said over several years (年均增长8.3%, 五年累计…: a span cue between `start`, where
