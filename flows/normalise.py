@@ -15,7 +15,7 @@ from typing import NamedTuple
 from functools import cache, cached_property, lru_cache
 
 from flows.codelists import NATION_CODE, read_codelist, region_mentions
-from flows.numbers import Match, chinese_number, find_figures
+from flows.numbers import Match, chinese_number, find_figures, rank_rule
 from flows.periods import (FENCE, Period, cumulative, fenced, mention_before, period_candidates,
                            period_mentions, span_words, spanning)
 from flows.rules import (WordSets, holds_any, longest_first, required_words, rule_table,
@@ -392,7 +392,7 @@ def benchmark_of(words: str | None, region_code: str | None) -> str | None:
 
 def stated_field(text: str, clause_start: int, start: int) -> str | None:
     """The field a rank's clause names before it (在全国百强县中排名第5位: 全国百强县)."""
-    fields = list(_rank_of_patterns()["rank_field"].finditer(text, clause_start, start))
+    fields = list(rank_rule("rank_field").finditer(text, clause_start, start))
     return fields[-1]["field"] if fields else None
 
 
@@ -412,19 +412,13 @@ def compared_pair(text: str, within: str | None) -> tuple[str, str] | None:
     return (codes[0], codes[1]) if len(codes) == 2 else None
 
 
-@cache
-def _rank_of_patterns() -> dict[str, re.Pattern[str]]:
-    return {r["kind"]: re.compile(r["pattern"]) for r in rule_table("ranks")}
-
-
 def rank_of(scope: str, before: str) -> int | None:
     """How many were ranked: in the rank's scope (居全国36省市第一), else a population named
     earlier in its sentence (`before`: 浙江11个设区市中，…居全省首位)."""
-    patterns = _rank_of_patterns()
-    m = patterns["rank_of"].search(scope)
+    m = rank_rule("rank_of").search(scope)
     if m:
         return int(chinese_number(m.group("count")))
-    populations = list(patterns["rank_of_population"].finditer(before))
+    populations = list(rank_rule("rank_of_population").finditer(before))
     return int(chinese_number(populations[-1]["count"])) if populations else None
 
 
@@ -535,8 +529,8 @@ def respectively(text: str, position: int, aliases: Aliases, within: str | None,
 
 
 def indicator_of(context: DocumentContext, match: Match, measure: Measure, clause_start: int,
-                 sentence_start: int, previous: tuple[str, str] | None,
-                 previous_end: int) -> tuple[str, str] | None:
+                 sentence_start: int, previous: tuple[str, str] | None, previous_end: int,
+                 generic: str | None) -> tuple[str, str] | None:
     """The nearest indicator alias (in the text with non-subject phrases blanked): for a
     share, the one before 占; for a count, the noun after it; else the one before the number in
     its clause; in a clause naming none, one named since the sentence's previous figure (在教育
@@ -556,7 +550,7 @@ def indicator_of(context: DocumentContext, match: Match, measure: Measure, claus
     nearest = aliases.last_before(end)
     if nearest and nearest[0] >= clause_start:
         return codes[nearest[2]], nearest[2]
-    if match.unit != "count" and generic_subject(context.text, clause_start):
+    if generic:
         return None  # a clause opening with 收入 or 支出 refers back to its kind (_figure_row)
     if previous and match.unit != "count":
         return (codes[nearest[2]], nearest[2]) if nearest and nearest[0] >= previous_end else previous
@@ -650,13 +644,13 @@ def _figure_row(document: dict, passage: dict, match: Match, quote: str, sentenc
     last = state.last  # the sentence's previous figure, for a clause naming no subject
     previous = last[3] if last and last[0] >= sentence_start and last[2] != "count" \
         and not item else None
+    generic = generic_subject(text, clause_start) if unit != "count" else None  # 收入增幅…
     found = (item.indicator if item else None) \
         or indicator_of(context, match, measure, clause_start, sentence_start, previous,
-                        last[0] if previous else sentence_start)
+                        last[0] if previous else sentence_start, generic)
     if found is None and unit != "count":
-        group = generic_subject(text, clause_start)  # 收入增幅…: names its kind of subject
-        if group:
-            found = state.by_group.get(group)  # 收入增幅…: the passage's last revenue indicator
+        if generic:  # 收入增幅…: names its kind of subject, the passage's last of that kind
+            found = state.by_group.get(generic)
         elif not NAMED_SUBJECT.search(context.masked, clause_start, start):  # (扣除留抵退税…后)
             found = state.indicator  # the subject is elided: 鄂尔多斯(650.80亿元…)
     if found and unit != "count" and not (item and item.indicator):  # a listed item is no subject to carry on

@@ -232,6 +232,13 @@ def _rank_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(r["pattern"]) for r in rule_table("ranks") if r["kind"] == "rank")
 
 
+@cache
+def rank_rule(kind: str) -> re.Pattern[str]:
+    """The ranks.csv pattern of one of its single-row kinds (rank_of, rank_of_population,
+    rank_field)."""
+    return re.compile(next(r["pattern"] for r in rule_table("ranks") if r["kind"] == kind))
+
+
 def find_ranks(text: str) -> list[Match]:
     """Ranks introduced by a ranking verb (居全国第7位, 位居全国首位, 居全国36省市第一) or listed
     after one (首位、全国第8位)."""
